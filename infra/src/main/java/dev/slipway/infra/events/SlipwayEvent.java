@@ -1,0 +1,13 @@
+package dev.slipway.infra.events;
+
+/**
+ * The data of one CloudEvent on a Slipway topic. Every implementation is a record carrying an
+ * {@link EventType} annotation, and belongs to exactly one topic's sealed interface.
+ */
+public interface SlipwayEvent {
+
+  /** The CloudEvents {@code type} of this event, e.g. {@code dev.slipway.build.requested}. */
+  default String type() {
+    return EventType.of(getClass());
+  }
+}

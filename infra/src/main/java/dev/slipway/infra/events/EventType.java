@@ -18,13 +18,4 @@ public @interface EventType {
 
   /** The schema version; bumped only for incompatible changes (additive changes keep it). */
   int version() default 1;
-
-  /** The type of a record class annotated with {@link EventType}. */
-  static String of(Class<?> eventClass) {
-    EventType annotation = eventClass.getAnnotation(EventType.class);
-    if (annotation == null) {
-      throw new IllegalStateException(eventClass.getName() + " has no @EventType");
-    }
-    return annotation.value();
-  }
 }

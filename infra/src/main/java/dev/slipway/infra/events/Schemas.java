@@ -8,10 +8,19 @@ public final class Schemas {
 
   private Schemas() {}
 
+  /** The CloudEvents type of a record class annotated with {@link EventType}. */
+  public static String typeOf(Class<?> eventClass) {
+    EventType annotation = eventClass.getAnnotation(EventType.class);
+    if (annotation == null) {
+      throw new IllegalStateException(eventClass.getName() + " has no @EventType");
+    }
+    return annotation.value();
+  }
+
   /** The schema file name, e.g. {@code dev.slipway.build.requested.v1.json}. */
   public static String fileName(Class<?> eventClass) {
     EventType annotation = eventClass.getAnnotation(EventType.class);
-    return EventType.of(eventClass) + ".v" + annotation.version() + ".json";
+    return typeOf(eventClass) + ".v" + annotation.version() + ".json";
   }
 
   /** The classpath resource holding the schema. */

@@ -8,6 +8,6 @@ public interface SlipwayEvent {
 
   /** The CloudEvents {@code type} of this event, e.g. {@code dev.slipway.build.requested}. */
   default String type() {
-    return EventType.of(getClass());
+    return Schemas.typeOf(getClass());
   }
 }

@@ -18,7 +18,7 @@ public record Topic<T extends SlipwayEvent>(String name, Class<T> eventClass, bo
   public Map<String, Class<? extends T>> eventTypes() {
     Map<String, Class<? extends T>> types = new LinkedHashMap<>();
     Arrays.stream(eventClass.getPermittedSubclasses())
-        .forEach(c -> types.put(EventType.of(c), c.asSubclass(eventClass)));
+        .forEach(c -> types.put(Schemas.typeOf(c), c.asSubclass(eventClass)));
     return types;
   }
 

@@ -26,4 +26,9 @@ public record Topic<T extends SlipwayEvent>(String name, Class<T> eventClass, bo
   public Optional<Class<? extends T>> classFor(String type) {
     return Optional.ofNullable(eventTypes().get(type));
   }
+
+  /** The same topic under another name, e.g. a random one per test or a prefixed one. */
+  public Topic<T> withName(String newName) {
+    return new Topic<>(newName, eventClass, compacted);
+  }
 }

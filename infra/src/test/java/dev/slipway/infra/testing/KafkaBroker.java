@@ -1,0 +1,92 @@
+package dev.slipway.infra.testing;
+
+import dev.slipway.infra.events.SlipwayEvent;
+import dev.slipway.infra.events.Topic;
+import dev.slipway.infra.kafka.EmbeddedKafkaBroker;
+import dev.slipway.infra.kafka.KafkaClients;
+import dev.slipway.infra.kafka.TopicAdmin;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The real single-node KRaft broker for tests: started once per JVM in a temporary directory on a
+ * free loopback port, stopped and deleted at JVM exit. Tests isolate themselves with random topic
+ * and group names.
+ */
+public final class KafkaBroker {
+
+  private static EmbeddedKafkaBroker broker;
+
+  private KafkaBroker() {}
+
+  /** Starts the broker on first use; about 1.5 s. */
+  public static synchronized String bootstrapServers() {
+    if (broker == null) {
+      try {
+        Path dir = Files.createTempDirectory("slipway-kafka-test");
+        broker = EmbeddedKafkaBroker.start(dir, 0);
+        EmbeddedKafkaBroker started = broker;
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      started.close();
+                      deleteTree(dir);
+                    }));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return broker.bootstrapServers();
+  }
+
+  /** A fresh topic with a random name carrying {@code template}'s events, created now. */
+  public static <T extends SlipwayEvent> Topic<T> randomTopic(Topic<T> template, int partitions) {
+    Topic<T> topic = template.withName("test-" + template.name() + "-" + random());
+    try {
+      TopicAdmin.ensure(bootstrapServers(), List.of(topic), partitions, (short) 1);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create topic " + topic.name(), e);
+    }
+    return topic;
+  }
+
+  public static String randomGroup() {
+    return "test-group-" + random();
+  }
+
+  /** The group's committed offsets on {@code topic}, by partition; absent when none. */
+  public static Map<TopicPartition, OffsetAndMetadata> committed(String group) {
+    try (Admin admin = Admin.create(KafkaClients.admin(bootstrapServers()))) {
+      return admin
+          .listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata()
+          .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot read offsets of " + group, e);
+    }
+  }
+
+  private static String random() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort at exit
+    }
+  }
+}

@@ -30,8 +30,7 @@ public final class EventPublisher implements AutoCloseable {
   private final Vertx vertx;
   private final Producer<String, byte[]> producer;
   private final String source;
-  private final ExecutorService sender =
-      Executors.newSingleThreadExecutor(Thread.ofVirtual().name("slipway-kafka-send").factory());
+  private final ExecutorService sender;
 
   /**
    * @param source the CloudEvents {@code source} of everything this publisher sends, e.g. {@code
@@ -42,9 +41,28 @@ public final class EventPublisher implements AutoCloseable {
   }
 
   EventPublisher(Vertx vertx, Producer<String, byte[]> producer, String source) {
+    this(
+        vertx,
+        producer,
+        source,
+        Executors.newSingleThreadExecutor(
+            Thread.ofVirtual().name("slipway-kafka-send").factory()));
+  }
+
+  private EventPublisher(
+      Vertx vertx, Producer<String, byte[]> producer, String source, ExecutorService sender) {
     this.vertx = vertx;
     this.producer = producer;
     this.source = source;
+    this.sender = sender;
+  }
+
+  /**
+   * A publisher with another CloudEvents source sharing this one's producer, so each service in
+   * a process names itself while the process keeps one connection. Closing it closes both.
+   */
+  public EventPublisher withSource(String otherSource) {
+    return new EventPublisher(vertx, producer, otherSource, sender);
   }
 
   public String source() {

@@ -1,0 +1,14 @@
+package dev.slipway.builder;
+
+import dev.slipway.infra.launcher.ServiceRunner;
+import java.util.List;
+
+/** Runs the builder service alone, as in production; {@code SLIPWAY_KAFKA_BOOTSTRAP_SERVERS} is required. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    ServiceRunner.main(List.of(new BuilderModule()), false);
+  }
+}

@@ -10,4 +10,10 @@ public interface SlipwayEvent {
   default String type() {
     return Schemas.typeOf(getClass());
   }
+
+  /**
+   * The Kafka record key that orders this event with its kin: the build id, app name, container id
+   * or credential name, as its topic in {@link Topics} says.
+   */
+  String key();
 }

@@ -1,0 +1,123 @@
+package dev.slipway.infra.redis;
+
+import java.util.Objects;
+
+/**
+ * The Redis key names of Slipway's projections, under a prefix so several installations can share
+ * one Redis. Each key family has exactly one writer (see DESIGN.md); everything here can be rebuilt
+ * from Kafka and the Docker engine.
+ */
+public final class RedisKeys {
+
+  /** The environment variable that sets the prefix. */
+  public static final String ENV = "SLIPWAY_KEY_PREFIX";
+
+  /** The prefix when {@value #ENV} is unset. */
+  public static final String DEFAULT_PREFIX = "slipway:";
+
+  private final String prefix;
+
+  /**
+   * Keys under {@code prefix}.
+   *
+   * @throws IllegalArgumentException when the prefix is empty, contains whitespace or does not end
+   *     with {@code :}
+   */
+  public RedisKeys(String prefix) {
+    if (prefix == null || prefix.isEmpty()) {
+      throw new IllegalArgumentException(ENV + " must not be empty; the default is slipway:");
+    }
+    if (prefix.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException(
+          ENV + " must not contain whitespace: '" + prefix + "'; e.g. slipway:");
+    }
+    if (!prefix.endsWith(":")) {
+      throw new IllegalArgumentException(
+          ENV + " must end with ':', e.g. '" + prefix + ":', not '" + prefix + "'");
+    }
+    this.prefix = prefix;
+  }
+
+  /** Keys under {@link #DEFAULT_PREFIX}. */
+  public RedisKeys() {
+    this(DEFAULT_PREFIX);
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Hash: one build's status and summary. Writer: reconciler. */
+  public String build(String buildId) {
+    return prefix + "build:" + part("build id", buildId);
+  }
+
+  /** Sorted set of build ids, scored by request time. Writer: reconciler. */
+  public String builds() {
+    return prefix + "builds";
+  }
+
+  /** Stream: one build's log lines; the stream id is the resume point. Writer: reconciler. */
+  public String buildLog(String buildId) {
+    return build(buildId) + ":log";
+  }
+
+  /** Hash: one managed container's projection. Writer: reconciler. */
+  public String container(String containerId) {
+    return prefix + "container:" + part("container id", containerId);
+  }
+
+  /** Set of managed container ids. Writer: reconciler. */
+  public String containers() {
+    return prefix + "containers";
+  }
+
+  /** Hash: an app's desired spec, live revision, live color and history. Writer: deployer. */
+  public String app(String name) {
+    return prefix + "app:" + part("app name", name);
+  }
+
+  /** Set of app names. Writer: deployer. */
+  public String apps() {
+    return prefix + "apps";
+  }
+
+  /** Hash: app name to upstream {@code host:port}, the edge router's table. Writer: deployer. */
+  public String routes() {
+    return prefix + "routes";
+  }
+
+  /** Pub/sub channel the deployer publishes an app name on after changing its route. */
+  public String routesChannel() {
+    return prefix + "routes:changed";
+  }
+
+  /** Stream: the change feed (builds, deploys, containers) behind SSE. Writer: reconciler. */
+  public String feed() {
+    return prefix + "feed";
+  }
+
+  /** String: the result of a command sent with an {@code Idempotency-Key}. Writer: gateway. */
+  public String idempotency(String key) {
+    Objects.requireNonNull(key, "idempotency key");
+    if (key.isEmpty()) {
+      throw new IllegalArgumentException("idempotency key must not be empty");
+    }
+    return prefix + "idem:" + key;
+  }
+
+  // A ':' inside an id would let one family's key alias another's (build "x:log" is x's log).
+  private static String part(String what, String value) {
+    Objects.requireNonNull(value, what);
+    if (value.isEmpty() || value.indexOf(':') >= 0) {
+      throw new IllegalArgumentException(
+          what + " must be non-empty without ':', not '" + value + "'");
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "RedisKeys[" + prefix + "]";
+  }
+}

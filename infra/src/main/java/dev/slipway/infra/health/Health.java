@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Liveness and readiness of a process. Readiness runs every registered check (Kafka, Redis,
- * Docker: whatever the process's services use) with a timeout, and is ready only when all pass.
+ * Liveness and readiness of a process. Readiness runs every registered check (Kafka, Redis, Docker:
+ * whatever the process's services use) with a timeout, and is ready only when all pass.
  */
 public final class Health {
 
@@ -35,8 +35,7 @@ public final class Health {
       snapshot = new LinkedHashMap<>(checks);
     }
     List<String> names = new ArrayList<>(snapshot.keySet());
-    List<Future<JsonObject>> results =
-        names.stream().map(name -> run(snapshot.get(name))).toList();
+    List<Future<JsonObject>> results = names.stream().map(name -> run(snapshot.get(name))).toList();
     return Future.join(results)
         .transform(
             ignored -> {

@@ -45,8 +45,7 @@ public final class EventPublisher implements AutoCloseable {
         vertx,
         producer,
         source,
-        Executors.newSingleThreadExecutor(
-            Thread.ofVirtual().name("slipway-kafka-send").factory()));
+        Executors.newSingleThreadExecutor(Thread.ofVirtual().name("slipway-kafka-send").factory()));
   }
 
   private EventPublisher(
@@ -58,8 +57,8 @@ public final class EventPublisher implements AutoCloseable {
   }
 
   /**
-   * A publisher with another CloudEvents source sharing this one's producer, so each service in
-   * a process names itself while the process keeps one connection. Closing it closes both.
+   * A publisher with another CloudEvents source sharing this one's producer, so each service in a
+   * process names itself while the process keeps one connection. Closing it closes both.
    */
   public EventPublisher withSource(String otherSource) {
     return new EventPublisher(vertx, producer, otherSource, sender);

@@ -9,7 +9,6 @@ import dev.slipway.infra.kafka.KafkaClients;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.vertx.Blocking;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -22,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a service needs to deploy: Vert.x, the configuration and the process's shared clients.
- * Clients are created on first use, and each registers its readiness check then, so {@code
- * /health} checks exactly the connections the process's services use.
+ * Clients are created on first use, and each registers its readiness check then, so {@code /health}
+ * checks exactly the connections the process's services use.
  */
 public final class ServiceContext implements AutoCloseable {
 

@@ -3,10 +3,9 @@ package dev.slipway.infra.launcher;
 import io.vertx.core.Future;
 
 /**
- * One Slipway service as the launcher sees it: a name and how to deploy its verticles. Each
- * service module registers one through {@link java.util.ServiceLoader}, so the all-in-one launcher
- * runs whatever services are on its class path and each service's own {@code Main} runs just its
- * own.
+ * One Slipway service as the launcher sees it: a name and how to deploy its verticles. Each service
+ * module registers one through {@link java.util.ServiceLoader}, so the all-in-one launcher runs
+ * whatever services are on its class path and each service's own {@code Main} runs just its own.
  */
 public interface ServiceModule {
 
@@ -17,8 +16,8 @@ public interface ServiceModule {
   Future<?> deploy(ServiceContext context);
 
   /**
-   * Whether the service serves {@code /health} on its own HTTP server (the gateway does); when
-   * none in the process does, the launcher starts a small health server on the HTTP port.
+   * Whether the service serves {@code /health} on its own HTTP server (the gateway does); when none
+   * in the process does, the launcher starts a small health server on the HTTP port.
    */
   default boolean servesHealth() {
     return false;

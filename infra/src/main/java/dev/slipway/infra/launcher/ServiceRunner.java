@@ -26,10 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts services in this JVM: reads the configuration, starts the embedded broker when allowed
- * and needed, creates the topics, deploys each service, serves {@code /health}, and on SIGTERM or
- * Ctrl-C undeploys everything (consumers finish or hand back their work and commit) before the
- * JVM exits.
+ * Starts services in this JVM: reads the configuration, starts the embedded broker when allowed and
+ * needed, creates the topics, deploys each service, serves {@code /health}, and on SIGTERM or
+ * Ctrl-C undeploys everything (consumers finish or hand back their work and commit) before the JVM
+ * exits.
  */
 public final class ServiceRunner implements AutoCloseable {
 
@@ -50,8 +50,8 @@ public final class ServiceRunner implements AutoCloseable {
   }
 
   /**
-   * The entry point of every {@code Main}: runs the modules until the process is told to stop.
-   * A configuration error ends the process with status 2 and a message naming the variable.
+   * The entry point of every {@code Main}: runs the modules until the process is told to stop. A
+   * configuration error ends the process with status 2 and a message naming the variable.
    */
   public static ServiceRunner main(List<ServiceModule> modules, boolean allInOne) {
     SlipwayConfig config;

@@ -3,7 +3,10 @@ package dev.slipway.deployer;
 import dev.slipway.infra.launcher.ServiceRunner;
 import java.util.List;
 
-/** Runs the deployer service alone, as in production; {@code SLIPWAY_KAFKA_BOOTSTRAP_SERVERS} is required. */
+/**
+ * Runs the deployer service alone, as in production; {@code SLIPWAY_KAFKA_BOOTSTRAP_SERVERS} is
+ * required.
+ */
 public final class Main {
 
   private Main() {}

@@ -11,10 +11,7 @@ public record Problem(int status, String title, String detail, String field) {
 
   public JsonObject toJson() {
     JsonObject json =
-        new JsonObject()
-            .put("type", "about:blank")
-            .put("title", title)
-            .put("status", status);
+        new JsonObject().put("type", "about:blank").put("title", title).put("status", status);
     if (detail != null) {
       json.put("detail", detail);
     }

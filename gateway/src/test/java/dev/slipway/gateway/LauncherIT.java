@@ -89,8 +89,7 @@ class LauncherIT {
     // A Redis of its own, so stopping it does not disturb other tests.
     try (RedisServer.Instance redis = RedisServer.startPrivate()) {
       SlipwayConfig config = config(dataDir, redis.url());
-      try (ServiceRunner runner =
-          ServiceRunner.start(config, List.of(new GatewayModule()), true)) {
+      try (ServiceRunner runner = ServiceRunner.start(config, List.of(new GatewayModule()), true)) {
         assertThat(get(config.httpPort(), "/health").statusCode()).isEqualTo(200);
         redis.stop();
         HttpResponse<String> health = get(config.httpPort(), "/health");

@@ -25,7 +25,7 @@ class SlipwayConfigTest {
     assertThat(config.kafkaBootstrapServers()).isEmpty();
     assertThat(config.redisUrl()).hasToString("redis://127.0.0.1:6379");
     assertThat(config.dockerHost()).hasToString("unix:///var/run/docker.sock");
-    assertThat(config.dataDir()).endsWith(java.nio.file.Path.of(".slipway"));
+    assertThat(config.dataDir().getFileName()).hasToString(".slipway");
     assertThat(config.apiTokens()).isEmpty();
     assertThat(config.gitSchemes()).containsExactly("https");
     assertThat(config.keyPrefix()).isEqualTo("slipway:");

@@ -25,6 +25,7 @@ import java.util.Set;
  * @param apiTokens bearer tokens; empty means the launcher generates one
  * @param gitSchemes allowed repository URL schemes ({@code SLIPWAY_GIT_SCHEMES})
  * @param keyPrefix Redis key prefix ({@code SLIPWAY_KEY_PREFIX})
+ * @param topicPrefix Kafka topic name prefix ({@code SLIPWAY_TOPIC_PREFIX}, empty by default)
  * @param instanceId this process's name in events and consumer client ids
  */
 public record SlipwayConfig(
@@ -41,6 +42,7 @@ public record SlipwayConfig(
     List<ApiToken> apiTokens,
     Set<String> gitSchemes,
     String keyPrefix,
+    String topicPrefix,
     String instanceId) {
 
   private static final Set<String> KNOWN_GIT_SCHEMES = Set.of("https", "http", "git");
@@ -68,6 +70,7 @@ public record SlipwayConfig(
             env.list("SLIPWAY_API_TOKENS", "").stream().map(ApiToken::parse).toList(),
             Set.copyOf(env.list("SLIPWAY_GIT_SCHEMES", "https")),
             env.string("SLIPWAY_KEY_PREFIX", "slipway:"),
+            env.string("SLIPWAY_TOPIC_PREFIX", ""),
             env.string("SLIPWAY_INSTANCE_ID", host + "-" + ProcessHandle.current().pid()));
     config.validate();
     return config;
@@ -95,6 +98,10 @@ public record SlipwayConfig(
       throw new ConfigException(
           "SLIPWAY_KEY_PREFIX", "'" + keyPrefix + "' must be letters, digits, _ . - ending in ':'");
     }
+    if (!topicPrefix.matches("[A-Za-z0-9._-]*")) {
+      throw new ConfigException(
+          "SLIPWAY_TOPIC_PREFIX", "'" + topicPrefix + "' must be letters, digits, . _ -");
+    }
     kafkaBootstrapServers.ifPresent(
         servers -> {
           if (!servers.matches("[A-Za-z0-9_.\\-\\[\\]:]+(,[A-Za-z0-9_.\\-\\[\\]:]+)*")) {
@@ -120,6 +127,7 @@ public record SlipwayConfig(
         apiTokens,
         gitSchemes,
         keyPrefix,
+        topicPrefix,
         instanceId);
   }
 
@@ -139,6 +147,7 @@ public record SlipwayConfig(
         tokens,
         gitSchemes,
         keyPrefix,
+        topicPrefix,
         instanceId);
   }
 

@@ -34,6 +34,7 @@ public sealed interface BuildCommand extends SlipwayEvent {
    * @param push whether to push the tags to the image's registry
    * @param registryCredential the name of a stored registry credential to push (and pull base
    *     images) with, or {@code null}; never a secret
+   * @param gitCredential the name of a stored credential for an HTTPS clone, or {@code null}
    * @param labels image labels
    * @param timeoutSeconds the build's time limit; {@code null} for the builder's default
    * @param deploy a deploy to request once the build succeeds, or {@code null}
@@ -52,6 +53,7 @@ public sealed interface BuildCommand extends SlipwayEvent {
       List<String> tags,
       boolean push,
       String registryCredential,
+      String gitCredential,
       Map<String, String> labels,
       Integer timeoutSeconds,
       DeploySpec deploy,

@@ -90,6 +90,7 @@ public sealed interface BuildEvent extends SlipwayEvent {
    * @param tags the tags the image got
    * @param deploy the deploy to run now, copied from the request, or {@code null}
    * @param startedAt when the build started
+   * @param logLines how many log lines the build published (sequence numbers 1..logLines)
    */
   @EventType(EventTypes.BUILD_SUCCEEDED)
   record BuildSucceeded(
@@ -101,6 +102,7 @@ public sealed interface BuildEvent extends SlipwayEvent {
       List<String> tags,
       DeploySpec deploy,
       Instant startedAt,
+      Long logLines,
       Instant at)
       implements BuildEvent {
 
@@ -121,10 +123,16 @@ public sealed interface BuildEvent extends SlipwayEvent {
    * @param phase the phase it failed in, {@code null} if before the first
    * @param reason a stable code to branch on
    * @param message what went wrong and what to do about it, for a person; never a secret
+   * @param logLines how many log lines the build published, {@code null} if unknown (builder lost)
    */
   @EventType(EventTypes.BUILD_FAILED)
   record BuildFailed(
-      String buildId, BuildPhase phase, BuildFailureReason reason, String message, Instant at)
+      String buildId,
+      BuildPhase phase,
+      BuildFailureReason reason,
+      String message,
+      Long logLines,
+      Instant at)
       implements BuildEvent {
 
     public BuildFailed {
@@ -139,9 +147,11 @@ public sealed interface BuildEvent extends SlipwayEvent {
    * The build stopped because it was cancelled; emitted by the builder.
    *
    * @param phase the phase it was in, {@code null} if it had not started
+   * @param logLines how many log lines the build published before it stopped
    */
   @EventType(EventTypes.BUILD_CANCELLED)
-  record BuildCancelled(String buildId, BuildPhase phase, Instant at) implements BuildEvent {
+  record BuildCancelled(String buildId, BuildPhase phase, Long logLines, Instant at)
+      implements BuildEvent {
 
     public BuildCancelled {
       Objects.requireNonNull(buildId, "buildId");

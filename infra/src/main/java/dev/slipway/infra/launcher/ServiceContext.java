@@ -3,6 +3,7 @@ package dev.slipway.infra.launcher;
 import com.github.dockerjava.api.DockerClient;
 import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.docker.DockerClients;
+import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.health.Health;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.kafka.KafkaClients;
@@ -52,6 +53,11 @@ public final class ServiceContext implements AutoCloseable {
 
   public Health health() {
     return health;
+  }
+
+  /** Slipway's topics under the configured prefix. */
+  public TopicSet topics() {
+    return TopicSet.withPrefix(config.topicPrefix());
   }
 
   public RedisKeys redisKeys() {

@@ -4,7 +4,6 @@ import dev.slipway.infra.config.ApiToken;
 import dev.slipway.infra.config.ConfigException;
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
-import dev.slipway.infra.events.Topics;
 import dev.slipway.infra.health.HealthVerticle;
 import dev.slipway.infra.kafka.EmbeddedKafkaBroker;
 import dev.slipway.infra.kafka.TopicAdmin;
@@ -100,7 +99,7 @@ public final class ServiceRunner implements AutoCloseable {
           TopicAdmin.ensure(
                   vertx,
                   started.requireKafka(),
-                  Topics.ALL,
+                  context.topics().all(),
                   started.kafkaPartitions(),
                   started.kafkaReplication())
               .compose(created -> deployAll(context, modules))

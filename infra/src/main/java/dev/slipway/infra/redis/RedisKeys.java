@@ -106,6 +106,19 @@ public final class RedisKeys {
     return prefix + "idem:" + key;
   }
 
+  /**
+   * Hash: a build request as the gateway accepted it, kept for a day so a read right after the 202
+   * finds the build before the reconciler has projected it. Writer: gateway.
+   */
+  public String buildRequest(String buildId) {
+    return prefix + "build:" + part("build id", buildId) + ":request";
+  }
+
+  /** String: which builder instance holds a build, with a lease it renews. Writer: builder. */
+  public String builderClaim(String buildId) {
+    return prefix + "builder:claim:" + part("build id", buildId);
+  }
+
   // A ':' inside an id would let one family's key alias another's (build "x:log" is x's log).
   private static String part(String what, String value) {
     Objects.requireNonNull(value, what);

@@ -76,6 +76,7 @@ public final class SampleEvents {
               List.of("1.4.2", "latest"),
               true,
               "local-registry",
+              "git-token",
               Map.of("org.opencontainers.image.source", "https://git.example.com/acme/shop-api"),
               900,
               SPEC,
@@ -100,6 +101,7 @@ public final class SampleEvents {
               List.of("1.4.2", "latest"),
               SPEC,
               T0.plusMillis(480),
+              1250L,
               T0.plusSeconds(95)),
           new BuildFailed(
               BUILD_ID,
@@ -107,8 +109,9 @@ public final class SampleEvents {
               BuildFailureReason.PUSH_FAILED,
               "registry.local:5000 refused the push (401 Unauthorized): check the username and"
                   + " token of registry credential 'local-registry'",
+              1302L,
               T0.plusSeconds(97)),
-          new BuildCancelled(BUILD_ID, BuildPhase.CLONE, T0.plusSeconds(41)),
+          new BuildCancelled(BUILD_ID, BuildPhase.CLONE, 12L, T0.plusSeconds(41)),
           new BuildLogBatch(
               BUILD_ID,
               List.of(

@@ -1,0 +1,72 @@
+package dev.slipway.infra.redis;
+
+/**
+ * Field names of the build projection hash {@link RedisKeys#build(String)}, written by the
+ * reconciler and read by the gateway. Times are ISO-8601 strings, lists JSON arrays.
+ */
+public final class BuildHash {
+
+  public static final String ID = "id";
+
+  /** queued, running, succeeded, failed or cancelled. */
+  public static final String STATUS = "status";
+
+  /** clone, build or push; absent before the first phase. */
+  public static final String PHASE = "phase";
+
+  public static final String REPOSITORY = "repository";
+  public static final String REF = "ref";
+  public static final String CONTEXT = "context";
+  public static final String DOCKERFILE = "dockerfile";
+  public static final String IMAGE = "image";
+
+  /** JSON array of tags. */
+  public static final String TAGS = "tags";
+
+  public static final String PUSH = "push";
+  public static final String COMMIT_SHA = "commit_sha";
+  public static final String IMAGE_ID = "image_id";
+  public static final String DIGEST = "digest";
+
+  /** The failure reason code (BuildFailureReason wire name). */
+  public static final String REASON = "reason";
+
+  /** What went wrong, for a person. */
+  public static final String MESSAGE = "message";
+
+  public static final String BUILDER = "builder";
+  public static final String ATTEMPT = "attempt";
+  public static final String REQUESTED_AT = "requested_at";
+  public static final String QUEUED_AT = "queued_at";
+  public static final String STARTED_AT = "started_at";
+  public static final String FINISHED_AT = "finished_at";
+  public static final String UPDATED_AT = "updated_at";
+
+  /** The highest log sequence number appended to the log stream. */
+  public static final String LAST_SEQ = "last_seq";
+
+  /** JSON of the deploy spec to run on success, when one was given. */
+  public static final String DEPLOY = "deploy";
+
+  /** Entry fields of the log stream {@link RedisKeys#buildLog(String)}. */
+  public static final class Log {
+    /** log, phase or status. */
+    public static final String TYPE = "type";
+
+    public static final String SEQ = "seq";
+    public static final String TIME = "time";
+
+    /** stdout, stderr or system. */
+    public static final String STREAM = "stream";
+
+    public static final String TEXT = "text";
+    public static final String PHASE = "phase";
+    public static final String STATUS = "status";
+    public static final String REASON = "reason";
+    public static final String MESSAGE = "message";
+
+    private Log() {}
+  }
+
+  private BuildHash() {}
+}

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Runs the reconciler service alone, as in production; {@code SLIPWAY_KAFKA_BOOTSTRAP_SERVERS} is
- * required.
+ * required. Start it once with {@code SLIPWAY_RECONCILER_REPLAY=true} (every other reconciler
+ * stopped) to rebuild the build projection from the beginning of the build topics.
  */
 public final class Main {
 

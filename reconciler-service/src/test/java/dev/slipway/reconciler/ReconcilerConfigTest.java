@@ -1,0 +1,55 @@
+package dev.slipway.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.slipway.infra.config.ConfigException;
+import dev.slipway.infra.config.Env;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Reconciler configuration")
+class ReconcilerConfigTest {
+
+  @Test
+  @DisplayName("unset variables give 100000 log entries per build and no replay")
+  void defaults() {
+    assertThat(ReconcilerConfig.from(new Env(Map.of())))
+        .isEqualTo(new ReconcilerConfig(100_000, false))
+        .isEqualTo(ReconcilerConfig.defaults());
+  }
+
+  @Test
+  @DisplayName("the log cap and the replay flag are read from their variables")
+  void reads() {
+    ReconcilerConfig config =
+        ReconcilerConfig.from(
+            new Env(
+                Map.of(
+                    "SLIPWAY_BUILD_LOG_MAX_ENTRIES", "5000", "SLIPWAY_RECONCILER_REPLAY", "TRUE")));
+    assertThat(config.buildLogMaxEntries()).isEqualTo(5000);
+    assertThat(config.replay()).isTrue();
+  }
+
+  @Test
+  @DisplayName("a log cap too small to hold a log, or not a number, names its variable")
+  void badLogCap() {
+    for (String bad : new String[] {"10", "-1", "lots"}) {
+      assertThatThrownBy(
+              () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_MAX_ENTRIES", bad))))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("SLIPWAY_BUILD_LOG_MAX_ENTRIES");
+    }
+  }
+
+  @Test
+  @DisplayName("a replay flag that is neither true nor false names its variable")
+  void badReplay() {
+    assertThatThrownBy(
+            () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_RECONCILER_REPLAY", "maybe"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("SLIPWAY_RECONCILER_REPLAY")
+        .hasMessageContaining("maybe");
+  }
+}

@@ -1,0 +1,379 @@
+package dev.slipway.infra.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.infra.events.BuildEvent;
+import dev.slipway.infra.events.CloudEvent;
+import dev.slipway.infra.events.CloudEventCodec;
+import dev.slipway.infra.events.Topics;
+import dev.slipway.infra.json.Json;
+import dev.slipway.infra.kafka.KafkaClients;
+import dev.slipway.infra.testing.BusyboxImages;
+import dev.slipway.infra.testing.DockerEngine;
+import dev.slipway.infra.testing.GitServer;
+import dev.slipway.infra.testing.RedisServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * {@code infra/slipway bench build}: Slipway's build pipeline against doing the same by hand, in
+ * the same run.
+ *
+ * <ol>
+ *   <li>Build time, POST to the succeeded event on Kafka, against {@code git clone --depth 1} +
+ *       {@code DOCKER_BUILDKIT=0 docker build} of the same repository, alternating; each build gets
+ *       a fresh commit so neither side builds from cache past the first layer.
+ *   <li>Log latency from the builder's timestamp of a line to its arrival at an SSE client, for a
+ *       build printing 10,000 lines.
+ *   <li>50 builds queued at once at concurrency 2: all complete, throughput, platform memory.
+ * </ol>
+ */
+public final class BuildBench {
+
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
+  private static final int QUEUED = Integer.getInteger("bench.queued", 50);
+  private static final int LOG_LINES = 10_000;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final Map<String, BuildEvent> terminal = new ConcurrentHashMap<>();
+  private final Map<String, Long> terminalAtNanos = new ConcurrentHashMap<>();
+  private final String run = UUID.randomUUID().toString().substring(0, 6);
+  private final String image = "slipway-bench/app-" + run;
+  private Platform platform;
+
+  public static void main(String[] args) throws Exception {
+    new BuildBench().runAll();
+    System.exit(0);
+  }
+
+  private void runAll() throws Exception {
+    DockerEngine.require();
+    String base = "slipway-bench/base-" + run + ":latest";
+    BusyboxImages.build(base, List.of(), Map.of());
+    AtomicBoolean following = new AtomicBoolean(true);
+    try (GitServer git = GitServer.start();
+        Platform started = Platform.start(RedisServer.url(), Map.of())) {
+      platform = started;
+      Thread events = Thread.ofVirtual().start(() -> followEvents(following));
+      GitServer.Repo repo = git.createRepo("bench-" + run);
+      repo.write(
+          "app/Dockerfile",
+          String.join(
+              "\n",
+              "FROM " + base,
+              "ARG RUN_ID=0",
+              "COPY stamp.txt /stamp.txt",
+              "RUN i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; echo counted $i",
+              "RUN mkdir -p /srv && cp /stamp.txt /srv/ && ls -l /srv",
+              "RUN echo built $RUN_ID > /srv/built",
+              ""));
+      repo.write(
+          "logs/Dockerfile",
+          String.join(
+              "\n",
+              "FROM " + base,
+              "COPY stamp.txt /stamp.txt",
+              "RUN i=1; while [ $i -le " + LOG_LINES + " ]; do echo line $i; i=$((i+1)); done",
+              ""));
+      repo.write("app/stamp.txt", "0").write("logs/stamp.txt", "0").commit("bench repo");
+
+      List<Double> slipway = new ArrayList<>();
+      List<Double> manual = new ArrayList<>();
+      timedBuild(repo, "warm-up"); // first build pulls nothing but warms the JIT and the engine
+      for (int round = 1; round <= ROUNDS; round++) {
+        slipway.add(timedBuild(repo, "s" + round));
+        manual.add(manualBuild(repo, "m" + round));
+      }
+      List<Double> latencies = logLatency(repo);
+      Queued queued = queuedBuilds(repo);
+
+      double ratio = Stats.median(slipway) / Stats.median(manual);
+      Stats.print(
+          "bench build — "
+              + ROUNDS
+              + " alternating rounds, "
+              + LOG_LINES
+              + " log lines, "
+              + QUEUED
+              + " queued builds ("
+              + Runtime.getRuntime().availableProcessors()
+              + " cores)",
+          List.of("metric", "slipway", "baseline", "ratio", "target"),
+          List.of(
+              List.of(
+                  "build time median, s (POST→succeeded vs clone+docker build)",
+                  Stats.f(Stats.median(slipway), 2),
+                  Stats.f(Stats.median(manual), 2),
+                  Stats.f(ratio, 2),
+                  "≤ 1.10"),
+              List.of(
+                  "build time p90, s",
+                  Stats.f(Stats.percentile(slipway, 90), 2),
+                  Stats.f(Stats.percentile(manual, 90), 2),
+                  Stats.f(Stats.percentile(slipway, 90) / Stats.percentile(manual, 90), 2),
+                  ""),
+              List.of(
+                  "log latency p50, ms (builder line → SSE client)",
+                  Stats.f(Stats.percentile(latencies, 50), 1),
+                  "",
+                  "",
+                  ""),
+              List.of(
+                  "log latency p99, ms (" + latencies.size() + " lines)",
+                  Stats.f(Stats.percentile(latencies, 99), 1),
+                  "",
+                  "",
+                  "≤ 50"),
+              List.of(
+                  QUEUED + " queued builds: completed / failed",
+                  queued.succeeded + " / " + queued.failed,
+                  "",
+                  "",
+                  "all"),
+              List.of(
+                  QUEUED + " queued builds: wall time, s",
+                  Stats.f(queued.seconds, 1),
+                  Stats.f(Stats.median(manual) * QUEUED / 2, 1),
+                  Stats.f(queued.seconds / (Stats.median(manual) * QUEUED / 2), 2),
+                  ""),
+              List.of(
+                  QUEUED + " queued builds: throughput, builds/min",
+                  Stats.f(QUEUED / queued.seconds * 60, 1),
+                  "",
+                  "",
+                  ""),
+              List.of(
+                  "platform RSS idle → after queue, MiB (peak)",
+                  queued.rssBeforeKb / 1024
+                      + " → "
+                      + queued.rssAfterKb / 1024
+                      + " ("
+                      + queued.peakKb / 1024
+                      + ")",
+                  "",
+                  "",
+                  "")));
+      System.out.println(
+          "baseline for queued wall time: the manual median × builds ÷ 2 (two at a time).");
+      following.set(false);
+      events.join(5_000);
+    } finally {
+      removeImages(base);
+    }
+  }
+
+  /** Seconds from POST to the succeeded event of a build of a fresh commit. */
+  private double timedBuild(GitServer.Repo repo, String label) throws Exception {
+    repo.write("app/stamp.txt", label + "-" + System.nanoTime()).commit(label);
+    long start = System.nanoTime();
+    String id = post(repo.url(), "main", "app", label);
+    BuildEvent result = awaitTerminal(id, Duration.ofMinutes(5));
+    if (!(result instanceof BuildEvent.BuildSucceeded)) {
+      throw new IllegalStateException("build " + id + " did not succeed: " + result);
+    }
+    return (terminalAtNanos.get(id) - start) / 1e9;
+  }
+
+  /** Seconds for the same work by hand: a shallow clone and a classic docker build. */
+  private double manualBuild(GitServer.Repo repo, String label) throws Exception {
+    repo.write("app/stamp.txt", label + "-" + System.nanoTime()).commit(label);
+    Path dir = Files.createTempDirectory("slipway-bench-manual");
+    try {
+      long start = System.nanoTime();
+      exec(
+          List.of("git", "clone", "-q", "--depth", "1", repo.url(), dir.resolve("src").toString()));
+      exec(
+          List.of(
+              "docker",
+              "build",
+              "-q",
+              "--build-arg",
+              "RUN_ID=" + label,
+              "-t",
+              image + ":" + label,
+              dir.resolve("src/app").toString()));
+      return (System.nanoTime() - start) / 1e9;
+    } finally {
+      exec(List.of("rm", "-rf", dir.toString()));
+    }
+  }
+
+  /** Per-line latency in ms from the builder's timestamp to this SSE client. */
+  private List<Double> logLatency(GitServer.Repo repo) throws Exception {
+    repo.write("logs/stamp.txt", "logs-" + System.nanoTime()).commit("logs");
+    String id = post(repo.url(), "main", "logs", "logs");
+    List<Double> latencies = new ArrayList<>();
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                platform.uri("/api/v1/builds/" + id + "/logs?access_token=" + Platform.TOKEN))
+            .header("accept", "text/event-stream")
+            .build();
+    HttpResponse<InputStream> response =
+        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException("SSE answered " + response.statusCode());
+    }
+    try (BufferedReader reader =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      String event = null;
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (line.startsWith("event:")) {
+          event = line.substring(6).trim();
+        } else if (line.startsWith("data:") && "log".equals(event)) {
+          Instant now = Instant.now();
+          JsonNode data = Json.mapper().readTree(line.substring(5).trim());
+          if (data.path("text").asText().startsWith("line ")) {
+            Instant at = Instant.parse(data.path("time").asText());
+            latencies.add(Duration.between(at, now).toNanos() / 1e6);
+          }
+        } else if (line.startsWith("data:") && "status".equals(event)) {
+          break;
+        }
+      }
+    }
+    if (latencies.size() < LOG_LINES) {
+      throw new IllegalStateException(
+          "SSE delivered " + latencies.size() + " of " + LOG_LINES + " lines");
+    }
+    return latencies;
+  }
+
+  private record Queued(
+      int succeeded, int failed, double seconds, long rssBeforeKb, long rssAfterKb, long peakKb) {}
+
+  private Queued queuedBuilds(GitServer.Repo repo) throws Exception {
+    List<String> refs = new ArrayList<>();
+    for (int i = 1; i <= QUEUED; i++) {
+      String tag = "q" + i;
+      repo.write("app/stamp.txt", tag + "-" + System.nanoTime()).commit(tag);
+      repo.tag(tag);
+      refs.add(tag);
+    }
+    long rssBefore = platform.memoryKb().get("VmRSS");
+    long start = System.nanoTime();
+    List<String> ids = new ArrayList<>();
+    for (String ref : refs) {
+      ids.add(post(repo.url(), ref, "app", ref));
+    }
+    int succeeded = 0;
+    int failed = 0;
+    long last = start;
+    for (String id : ids) {
+      BuildEvent result = awaitTerminal(id, Duration.ofMinutes(15));
+      last = Math.max(last, terminalAtNanos.get(id));
+      if (result instanceof BuildEvent.BuildSucceeded) {
+        succeeded++;
+      } else {
+        failed++;
+        System.out.println("queued build " + id + " ended " + result);
+      }
+    }
+    Map<String, Long> memory = platform.memoryKb();
+    return new Queued(
+        succeeded,
+        failed,
+        (last - start) / 1e9,
+        rssBefore,
+        memory.get("VmRSS"),
+        memory.get("VmHWM"));
+  }
+
+  private String post(String repository, String ref, String context, String tag) throws Exception {
+    String body =
+        Json.toString(
+            Map.of(
+                "repository", repository,
+                "ref", ref,
+                "context", context,
+                "image", image,
+                "tags", List.of(tag),
+                "build_args", Map.of("RUN_ID", tag)));
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(platform.uri("/api/v1/builds"))
+                .header("authorization", "Bearer " + Platform.TOKEN)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 202) {
+      throw new IllegalStateException(
+          "POST /api/v1/builds → " + response.statusCode() + " " + response.body());
+    }
+    return Json.mapper().readTree(response.body()).path("id").asText();
+  }
+
+  private BuildEvent awaitTerminal(String id, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (terminal) {
+      while (!terminal.containsKey(id)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new IllegalStateException("build " + id + " did not end within " + timeout);
+        }
+        TimeUnit.NANOSECONDS.timedWait(terminal, left);
+      }
+      return terminal.get(id);
+    }
+  }
+
+  private void followEvents(AtomicBoolean following) {
+    Map<String, Object> props =
+        KafkaClients.consumer(platform.kafka(), "bench-" + run, "bench-" + run);
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
+      consumer.subscribe(List.of(Topics.BUILD_EVENTS.name()));
+      while (following.get()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+          long now = System.nanoTime();
+          CloudEvent<BuildEvent> event = CloudEventCodec.decode(Topics.BUILD_EVENTS, record);
+          if (event != null && event.data().terminal()) {
+            terminalAtNanos.put(record.key(), now);
+            synchronized (terminal) {
+              terminal.put(record.key(), event.data());
+              terminal.notifyAll();
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void removeImages(String base) {
+    var docker = DockerEngine.client();
+    docker
+        .listImagesCmd()
+        .withReferenceFilter(image)
+        .exec()
+        .forEach(i -> docker.removeImageCmd(i.getId()).withForce(true).exec());
+    BusyboxImages.remove(base);
+  }
+
+  private static void exec(List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("DOCKER_BUILDKIT", "0");
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (process.waitFor() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+    }
+  }
+}

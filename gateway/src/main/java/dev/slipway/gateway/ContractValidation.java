@@ -106,7 +106,12 @@ final class ContractValidation {
     return "has an invalid value";
   }
 
-  private record Located(String pointer, String detail) {}
+  /** An error at a place; a wrapper only says that something below it is wrong. */
+  private record Located(String pointer, String detail, boolean wrapper) {
+    Located(String pointer, String detail) {
+      this(pointer, detail, false);
+    }
+  }
 
   private static Problem bodyProblem(OutputUnit unit) {
     Located worst = worst(unit);
@@ -120,23 +125,21 @@ final class ContractValidation {
     return Problem.badRequest(field, field + " " + worst.detail);
   }
 
-  // The most specific error: the deepest instance location; among equals, the first reported.
+  // The most specific error: the deepest instance location, a real error before a wrapper
+  // around one; among equals, the first reported.
   private static Located worst(OutputUnit unit) {
     List<OutputUnit> errors = unit.getErrors();
     if (errors == null || errors.isEmpty()) {
       return unit.getError() == null ? null : located(unit);
     }
     Located best = null;
-    int bestDepth = -1;
+    int bestRank = -1;
     for (OutputUnit error : errors) {
       Located candidate = located(error);
-      if (candidate == null) {
-        continue;
-      }
-      int depth = depth(candidate.pointer);
-      if (depth > bestDepth) {
+      int rank = depth(candidate.pointer) * 2 + (candidate.wrapper ? 0 : 1);
+      if (rank > bestRank) {
         best = candidate;
-        bestDepth = depth;
+        bestRank = rank;
       }
     }
     return best;
@@ -167,6 +170,15 @@ final class ContractValidation {
         return new Located(
             pointer, m.find() ? "is longer than " + m.group(1) + " characters" : "is too long");
       }
+      case "minimum" -> {
+        return new Located(pointer, "must be at least " + afterThan(message));
+      }
+      case "maximum" -> {
+        return new Located(pointer, "must be at most " + afterThan(message));
+      }
+      case "exclusiveMinimum" -> {
+        return new Located(pointer, "must be greater than " + afterThan(message));
+      }
       case "minLength" -> {
         return new Located(pointer, "must not be empty");
       }
@@ -179,7 +191,7 @@ final class ContractValidation {
       }
       case "properties", "items", "$ref", "allOf", "anyOf", "oneOf", "additionalItems" -> {
         // Wrappers around a nested error, which is reported too.
-        return new Located(pointer, "is invalid");
+        return new Located(pointer, "is invalid", true);
       }
       default -> {
         return new Located(pointer, message.isEmpty() ? "is invalid" : lowerFirst(message));
@@ -223,6 +235,12 @@ final class ContractValidation {
       }
     }
     return out.toString();
+  }
+
+  // "5 is less than 7" → "7": the limit, never the client's value.
+  private static String afterThan(String message) {
+    int at = message.lastIndexOf(' ');
+    return at < 0 ? message : message.substring(at + 1);
   }
 
   private static String lowerFirst(String s) {

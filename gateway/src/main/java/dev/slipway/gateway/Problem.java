@@ -34,7 +34,7 @@ public record Problem(
     return new Problem(
         422,
         "Unprocessable Content",
-        first.field() + " " + first.message(),
+        first.field() + ": " + first.message(),
         first.field(),
         violations);
   }

@@ -293,7 +293,6 @@ class BuildApiIT {
           .as(bad.why())
           .hasValue("application/problem+json");
       JsonObject problem = new JsonObject(response.body());
-      System.out.println(
       soft.assertThat(problem.getString("field")).as(bad.why() + " field").isEqualTo(bad.field());
       soft.assertThat(problem.getString("detail")).as(bad.why() + " detail").isNotBlank();
       soft.assertThat(problem.getInteger("status")).as(bad.why()).isEqualTo(bad.status());

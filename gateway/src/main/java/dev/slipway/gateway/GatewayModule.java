@@ -7,6 +7,7 @@ import dev.slipway.infra.launcher.ServiceContext;
 import dev.slipway.infra.launcher.ServiceModule;
 import dev.slipway.infra.secrets.CredentialStore;
 import dev.slipway.infra.secrets.SecretBox;
+import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 
@@ -40,38 +41,41 @@ public final class GatewayModule implements ServiceModule {
     SlipwayConfig config = context.config();
     context.kafkaCheck();
     context.redis();
-    SecretBox box;
-    try {
-      box = SecretBox.load(Env.system(), config.dataDir());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
     EventPublisher publisher = context.publisher(name());
-    CredentialStore credentials =
-        new CredentialStore(
-            context.vertx(),
-            config.requireKafka(),
-            context.topics().registryCredentials(),
-            box,
-            publisher,
-            config.instanceId() + "-gateway-credentials");
     return context
         .health()
         .requireUp()
-        .compose(v -> context.vertx().deployVerticle(new CredentialStoreVerticle(credentials)))
+        // Reads (or creates) the key file: not on an event loop.
         .compose(
             v ->
-                context
-                    .vertx()
-                    .deployVerticle(
-                        () ->
-                            new ApiVerticle(
-                                context.health(),
-                                config,
-                                context.redis(),
-                                publisher,
-                                credentials,
-                                options),
-                        new DeploymentOptions()));
+                Blocking.run(context.vertx(), () -> SecretBox.load(Env.system(), config.dataDir())))
+        .compose(
+            box -> {
+              CredentialStore credentials =
+                  new CredentialStore(
+                      context.vertx(),
+                      config.requireKafka(),
+                      context.topics().registryCredentials(),
+                      box,
+                      publisher,
+                      config.instanceId() + "-gateway-credentials");
+              return context
+                  .vertx()
+                  .deployVerticle(new CredentialStoreVerticle(credentials))
+                  .compose(
+                      id ->
+                          context
+                              .vertx()
+                              .deployVerticle(
+                                  () ->
+                                      new ApiVerticle(
+                                          context.health(),
+                                          config,
+                                          context.redis(),
+                                          publisher,
+                                          credentials,
+                                          options),
+                                  new DeploymentOptions()));
+            });
   }
 }

@@ -1,17 +1,9 @@
 package dev.slipway.gateway;
 
-import java.util.regex.Pattern;
-
 /** Redis stream ids ({@code <ms>-<seq>}), which are the SSE event ids of a build's log. */
 final class StreamIds {
 
-  private static final Pattern ID = Pattern.compile("^[0-9]{1,20}(-[0-9]{1,20})?$");
-
   private StreamIds() {}
-
-  static boolean valid(String id) {
-    return id != null && ID.matcher(id).matches();
-  }
 
   /** Compares two ids numerically, as Redis orders them; a missing seq counts as 0. */
   static int compare(String a, String b) {

@@ -5,7 +5,7 @@ final class StreamIds {
 
   private StreamIds() {}
 
-  /** Compares two ids numerically, as Redis orders them; a missing seq counts as 0. */
+  /** Compares two ids numerically, as Redis orders them; a bare {@code <ms>} is after its seqs. */
   static int compare(String a, String b) {
     long[] x = parse(a);
     long[] y = parse(b);

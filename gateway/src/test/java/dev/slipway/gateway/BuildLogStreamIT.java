@@ -1,0 +1,450 @@
+package dev.slipway.gateway;
+
+import static dev.slipway.gateway.GatewayFixture.DEADLINE;
+import static dev.slipway.gateway.GatewayFixture.READ_TOKEN;
+import static dev.slipway.gateway.GatewayFixture.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.slipway.infra.redis.BuildHash;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reconciler writes build log streams in production; here the tests write the entries into
+ * Redis themselves, exactly as the shared design says: {@code type=log} (seq, time, stream, text),
+ * {@code type=phase} (phase, time), {@code type=status} (status, reason, message, time).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("Build logs over SSE from the real Redis")
+class BuildLogStreamIT {
+
+  private static final Duration SLOW_CLIENT_TIMEOUT = Duration.ofSeconds(1);
+
+  private GatewayFixture gw;
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+
+  @BeforeAll
+  void start() throws Exception {
+    logs.start();
+    ((Logger) LoggerFactory.getLogger(SseClient.class)).addAppender(logs);
+    gw =
+        new GatewayFixture(
+            GatewayOptions.defaults()
+                .withHeartbeat(Duration.ofMillis(300))
+                .withSlowClientTimeout(SLOW_CLIENT_TIMEOUT));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    gw.close();
+    ((Logger) LoggerFactory.getLogger(SseClient.class)).detachAppender(logs);
+  }
+
+  // ------------------------------------------------------------------ writing the log stream
+
+  private static String newBuild() {
+    return "b-sse-" + UUID.randomUUID().toString().substring(0, 12);
+  }
+
+  private String log(String build, long seq, String text) throws Exception {
+    return xadd(
+        build,
+        "log",
+        BuildHash.Log.SEQ,
+        Long.toString(seq),
+        BuildHash.Log.STREAM,
+        "stdout",
+        BuildHash.Log.TEXT,
+        text);
+  }
+
+  private String phase(String build, String phase) throws Exception {
+    return xadd(build, "phase", BuildHash.Log.PHASE, phase);
+  }
+
+  private String status(String build, String status) throws Exception {
+    return xadd(
+        build,
+        "status",
+        BuildHash.Log.STATUS,
+        status,
+        BuildHash.Log.REASON,
+        status.equals("failed") ? "build_failed" : "",
+        BuildHash.Log.MESSAGE,
+        status.equals("failed") ? "step 2 returned 1" : "");
+  }
+
+  private String xadd(String build, String type, String... fields) throws Exception {
+    return gw.redis(entry(build, type, fields)).toString();
+  }
+
+  private Request entry(String build, String type, String... fields) {
+    Request xadd =
+        Request.cmd(Command.XADD)
+            .arg(gw.keys.buildLog(build))
+            .arg("*")
+            .arg(BuildHash.Log.TYPE)
+            .arg(type)
+            .arg(BuildHash.Log.TIME)
+            .arg(Instant.now().toString());
+    for (String f : fields) {
+      xadd.arg(f);
+    }
+    return xadd;
+  }
+
+  private void logs(String build, int fromSeq, int toSeq, String pad) throws Exception {
+    List<Request> batch = new ArrayList<>();
+    for (int seq = fromSeq; seq <= toSeq; seq++) {
+      batch.add(
+          entry(
+              build,
+              "log",
+              BuildHash.Log.SEQ,
+              Integer.toString(seq),
+              BuildHash.Log.STREAM,
+              "stdout",
+              BuildHash.Log.TEXT,
+              "line " + seq + pad));
+      if (batch.size() == 200) {
+        gw.redis.batch(batch).await(20, TimeUnit.SECONDS);
+        batch = new ArrayList<>();
+      }
+    }
+    if (!batch.isEmpty()) {
+      gw.redis.batch(batch).await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  // ------------------------------------------------------------------ reading SSE
+
+  record Event(String id, String name, JsonObject data) {}
+
+  /** A real HTTP client reading the event stream on its own thread. */
+  final class SseReader implements AutoCloseable {
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    final AtomicInteger comments = new AtomicInteger();
+    final AtomicBoolean ended = new AtomicBoolean();
+    final int status;
+    final HttpHeaders headers;
+    final String errorBody;
+    private final Stream<String> lines;
+
+    SseReader(String path, String token, String... headers) throws Exception {
+      HttpRequest.Builder b = gw.request(path, token).header("Accept", "text/event-stream");
+      for (int i = 0; i + 1 < headers.length; i += 2) {
+        b.header(headers[i], headers[i + 1]);
+      }
+      HttpResponse<Stream<String>> response =
+          gw.http.send(
+              b.timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofLines());
+      status = response.statusCode();
+      this.headers = response.headers();
+      lines = response.body();
+      if (status != 200) {
+        errorBody = String.join("\n", lines.toList());
+        return;
+      }
+      errorBody = null;
+      CompletableFuture.runAsync(this::read);
+    }
+
+    private void read() {
+      String id = null;
+      String name = null;
+      StringBuilder data = new StringBuilder();
+      try {
+        for (String line : (Iterable<String>) lines::iterator) {
+          if (line.isEmpty()) {
+            if (data.length() > 0) {
+              events.add(new Event(id, name, new JsonObject(data.toString())));
+            }
+            id = null;
+            name = null;
+            data.setLength(0);
+          } else if (line.startsWith(":")) {
+            comments.incrementAndGet();
+          } else if (line.startsWith("id: ")) {
+            id = line.substring(4);
+          } else if (line.startsWith("event: ")) {
+            name = line.substring(7);
+          } else if (line.startsWith("data: ")) {
+            data.append(line.substring(6));
+          }
+        }
+        ended.set(true);
+      } catch (RuntimeException closed) {
+        // close() cancelled the stream.
+      }
+    }
+
+    List<Event> awaitEvents(int count) {
+      await().atMost(DEADLINE).until(() -> events.size() >= count);
+      return List.copyOf(events);
+    }
+
+    void awaitEnd() {
+      await().atMost(DEADLINE).untilTrue(ended);
+    }
+
+    @Override
+    public void close() {
+      lines.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ tests
+
+  @Test
+  @DisplayName(
+      "a client gets the log so far, then lines as they are written, in order, with"
+          + " heartbeats while idle; the stream ends after the status event")
+  void replayThenFollow() throws Exception {
+    String build = newBuild();
+    List<String> ids = new ArrayList<>();
+    ids.add(phase(build, "clone"));
+    ids.add(log(build, 1, "Cloning into 'app'..."));
+    ids.add(log(build, 2, "HEAD is now at 3f2a1b"));
+
+    try (SseReader sse = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
+      assertThat(sse.status).isEqualTo(200);
+      assertThat(sse.headers.firstValue("content-type"))
+          .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+      List<Event> replayed = sse.awaitEvents(3);
+      assertThat(replayed).extracting(Event::id).containsExactlyElementsOf(ids);
+      assertThat(replayed).extracting(Event::name).containsExactly("phase", "log", "log");
+      assertThat(replayed.get(0).data().getString("phase")).isEqualTo("clone");
+      JsonObject first = replayed.get(1).data();
+      assertThat(first.getLong("seq")).isEqualTo(1L);
+      assertThat(first.getString("stream")).isEqualTo("stdout");
+      assertThat(first.getString("text")).isEqualTo("Cloning into 'app'...");
+      assertThat(first.getString("time")).isNotBlank();
+
+      await().atMost(DEADLINE).until(() -> sse.comments.get() >= 2);
+
+      ids.add(log(build, 3, "Step 1/2 : FROM scratch"));
+      ids.add(phase(build, "build"));
+      ids.add(log(build, 4, "Step 2/2 : COPY . /"));
+      List<Event> live = sse.awaitEvents(6);
+      assertThat(live).extracting(Event::id).containsExactlyElementsOf(ids);
+      assertThat(live.get(4).data().getString("phase")).isEqualTo("build");
+      assertThat(sse.ended).isFalse();
+
+      ids.add(status(build, "failed"));
+      sse.awaitEnd();
+      List<Event> all = List.copyOf(sse.events);
+      assertThat(all).extracting(Event::id).containsExactlyElementsOf(ids);
+      Event last = all.get(all.size() - 1);
+      assertThat(last.name()).isEqualTo("status");
+      assertThat(last.data().getString("status")).isEqualTo("failed");
+      assertThat(last.data().getString("reason")).isEqualTo("build_failed");
+      assertThat(last.data().getString("message")).isEqualTo("step 2 returned 1");
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "Last-Event-ID (header or query) resumes right after that event; a finished"
+          + " build replays and ends")
+  void resumeAndFinished() throws Exception {
+    String build = newBuild();
+    List<String> ids = new ArrayList<>();
+    for (int seq = 1; seq <= 5; seq++) {
+      ids.add(log(build, seq, "line " + seq));
+    }
+    ids.add(status(build, "succeeded"));
+
+    try (SseReader all = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
+      all.awaitEnd();
+      assertThat(all.events).extracting(Event::id).containsExactlyElementsOf(ids);
+    }
+    try (SseReader resumed =
+        new SseReader(
+            "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", ids.get(1))) {
+      resumed.awaitEnd();
+      assertThat(resumed.events).extracting(Event::id).containsExactlyElementsOf(ids.subList(2, 6));
+      assertThat(resumed.events.get(0).data().getLong("seq")).isEqualTo(3L);
+    }
+    try (SseReader query =
+        new SseReader(
+            "/api/v1/builds/" + build + "/logs?last_event_id=" + ids.get(3), READ_TOKEN)) {
+      query.awaitEnd();
+      assertThat(query.events).extracting(Event::id).containsExactlyElementsOf(ids.subList(4, 6));
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a long log written while clients connect arrives complete: no gap, no duplicate,"
+          + " also when resuming mid-way")
+  void noGapNoDuplicateUnderWrites() throws Exception {
+    String build = newBuild();
+    logs(build, 1, 450, "");
+    AtomicBoolean writing = new AtomicBoolean(true);
+    CompletableFuture<Void> writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                for (int seq = 451; seq <= 750; seq++) {
+                  log(build, seq, "line " + seq);
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              } finally {
+                writing.set(false);
+              }
+            });
+    try (SseReader early = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
+      writer.get(60, TimeUnit.SECONDS);
+      List<Event> got = early.awaitEvents(750);
+      assertThat(got)
+          .extracting(e -> e.data().getLong("seq"))
+          .containsExactlyElementsOf(
+              IntStream.rangeClosed(1, 750).mapToObj(i -> (long) i).toList());
+      String resumeAfter = got.get(99).id();
+
+      try (SseReader resumed =
+          new SseReader(
+              "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", resumeAfter)) {
+        List<Event> rest = resumed.awaitEvents(650);
+        status(build, "succeeded");
+        resumed.awaitEnd();
+        early.awaitEnd();
+        assertThat(resumed.events).extracting(Event::name).last().isEqualTo("status");
+        assertThat(rest.subList(0, 650))
+            .extracting(e -> e.data().getLong("seq"))
+            .containsExactlyElementsOf(
+                IntStream.rangeClosed(101, 750).mapToObj(i -> (long) i).toList());
+        assertThat(resumed.events).hasSize(651);
+        assertThat(early.events).hasSize(751);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a client that stops reading is disconnected while another keeps receiving")
+  void slowClientDropped() throws Exception {
+    String build = newBuild();
+    phase(build, "build");
+    int lines = 2_000;
+    String pad = " " + "x".repeat(4_000);
+    logs.list.clear();
+    try (SseReader fast = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN);
+        Socket slow = new Socket()) {
+      fast.awaitEvents(1);
+      slow.setReceiveBufferSize(4096);
+      slow.connect(new InetSocketAddress("127.0.0.1", gw.config.httpPort()), 5_000);
+      OutputStream out = slow.getOutputStream();
+      out.write(
+          ("GET /api/v1/builds/"
+                  + build
+                  + "/logs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Authorization: Bearer "
+                  + READ_TOKEN
+                  + "\r\nAccept: text/event-stream\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+
+      logs(build, 1, lines, pad);
+
+      List<Event> got = fast.awaitEvents(1 + lines);
+      assertThat(got.get(lines).data().getLong("seq")).isEqualTo((long) lines);
+
+      await("the slow client is disconnected")
+          .atMost(DEADLINE)
+          .until(
+              () ->
+                  logs.list.stream()
+                      .anyMatch(
+                          e ->
+                              e.getFormattedMessage().contains("too slow")
+                                  && e.getFormattedMessage().contains(build)));
+      // Having been cut off, the slow client's socket reaches its end once drained.
+      slow.setSoTimeout((int) DEADLINE.toMillis());
+      assertThat(drain(slow.getInputStream())).isGreaterThan(0);
+
+      status(build, "succeeded");
+      fast.awaitEnd();
+      assertThat(fast.events).hasSize(lines + 2);
+    }
+  }
+
+  private static long drain(InputStream in) throws IOException {
+    byte[] buffer = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    try {
+      while ((n = in.read(buffer)) >= 0) {
+        total += n;
+      }
+    } catch (java.net.SocketException reset) {
+      // A reset is a disconnect too.
+    }
+    return total;
+  }
+
+  @Test
+  @DisplayName(
+      "the stream takes the token as ?access_token=, 404s an unknown build and names a"
+          + " bad Last-Event-ID")
+  void streamErrors() throws Exception {
+    String build = newBuild();
+    log(build, 1, "hello");
+    status(build, "succeeded");
+
+    HttpResponse<String> byQuery =
+        gw.get("/api/v1/builds/" + build + "/logs?access_token=" + READ_TOKEN, null);
+    assertThat(byQuery.statusCode()).isEqualTo(200);
+    assertThat(byQuery.body()).contains("event: status");
+    assertThat(
+            gw.get("/api/v1/builds/" + build + "/logs?access_token=wrong-token-0000000", null)
+                .statusCode())
+        .isEqualTo(401);
+    assertThat(gw.get("/api/v1/builds/" + build + "/logs", null).statusCode()).isEqualTo(401);
+
+    HttpResponse<String> unknown = gw.get("/api/v1/builds/b-nope/logs", READ_TOKEN);
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.headers().firstValue("content-type")).hasValue("application/problem+json");
+
+    HttpResponse<String> badId =
+        gw.send(
+            gw.request("/api/v1/builds/" + build + "/logs", READ_TOKEN)
+                .header("Last-Event-ID", "yesterday")
+                .GET()
+                .build());
+    assertThat(badId.statusCode()).isEqualTo(400);
+    assertThat(json(badId).getString("field")).isEqualTo("Last-Event-ID");
+  }
+}

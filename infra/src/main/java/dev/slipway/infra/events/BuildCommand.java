@@ -27,7 +27,7 @@ public sealed interface BuildCommand extends SlipwayEvent {
    * @param repository the git repository URL
    * @param ref branch, tag or commit; {@code null} for the remote's default branch
    * @param context the build context directory, relative to the repository root
-   * @param dockerfile the Dockerfile path, relative to the repository root
+   * @param dockerfile the Dockerfile path, relative to {@code context}
    * @param buildArgs {@code --build-arg} values
    * @param image the image name the result is tagged with, e.g. {@code registry.local/app}
    * @param tags the tags given to the image; empty means {@code latest}

@@ -70,7 +70,7 @@ public final class SampleEvents {
               "https://git.example.com/acme/shop-api.git",
               "release/1.4",
               "services/api",
-              "services/api/Dockerfile",
+              "Dockerfile",
               Map.of("JAVA_VERSION", "21", "MAVEN_OPTS", "-Dmaven.repo.local=/cache"),
               "registry.local:5000/shop-api",
               List.of("1.4.2", "latest"),

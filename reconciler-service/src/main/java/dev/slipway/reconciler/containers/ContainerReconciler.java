@@ -308,6 +308,10 @@ public final class ContainerReconciler extends VerticleBase {
       known.put(next.id(), stored);
       return Future.succeededFuture();
     }
+    if (stored == null && previous != null && previous.sameAs(next)) {
+      // Redis lost the entry but nothing changed: put back exactly what was there.
+      return store.write(previous, List.of()).onSuccess(v -> known.put(previous.id(), previous));
+    }
     List<ContainerEvent> events =
         ContainerChanges.between(previous, next, trigger, seenBefore, now);
     List<Map<String, String>> feed =

@@ -45,7 +45,7 @@ final class Recorder<T extends SlipwayEvent> implements AutoCloseable {
     } catch (WakeupException stopping) {
       // close() asked.
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      consumer.close();
     }
   }
 
@@ -65,9 +65,13 @@ final class Recorder<T extends SlipwayEvent> implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     closed = true;
     consumer.wakeup();
-    poller.join(Duration.ofSeconds(10));
+    try {
+      poller.join(Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -238,6 +238,12 @@ public final class ContainerReconciler extends VerticleBase {
       ContainerEntry stored,
       Instant now) {
     ContainerEntry previous = stored != null ? stored : known.get(id);
+    if (stored == null && previous != null && resyncInFlight == null) {
+      // Redis lost an entry this reconciler wrote (FLUSHALL, a restart without persistence): the
+      // rest is likely gone too, so rebuild everything now rather than at the next period.
+      log.warn("container entry lost from the projection containerId={}; resyncing", id);
+      vertx.runOnContext(v -> resync("projection lost"));
+    }
     if (snapshot != null) {
       if (!snapshot.managed()) {
         // Not Slipway's: never projected, never touched.

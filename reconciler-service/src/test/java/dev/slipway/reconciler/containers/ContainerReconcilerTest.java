@@ -270,6 +270,22 @@ class ContainerReconcilerTest {
   }
 
   @Test
+  @DisplayName("an event that finds its entry lost rebuilds the whole projection at once")
+  void redisLossSeenByAnEvent() throws Exception {
+    engine.put(Fakes.managed("c1", "shop", "running"));
+    engine.put(Fakes.managed("c2", "shop", "exited"));
+    startSlowResync();
+    int published = sink.events.size();
+
+    store.entries.clear();
+    engine.emit("c1", "attach");
+
+    await().atMost(DEADLINE).until(() -> store.entries.size() == 2);
+    assertThat(state("c2")).isEqualTo("exited");
+    assertThat(sink.events).hasSize(published);
+  }
+
+  @Test
   @DisplayName("a change of an app's container is checked against its desired state at once")
   void driftAfterChange() throws Exception {
     engine.put(Fakes.managed("c1", "shop", "running"));

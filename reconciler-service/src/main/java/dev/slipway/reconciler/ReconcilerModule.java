@@ -5,13 +5,22 @@ import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.launcher.ServiceContext;
 import dev.slipway.infra.launcher.ServiceModule;
+import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.reconciler.containers.ContainerReconciler;
+import dev.slipway.reconciler.containers.ContainerReconcilerConfig;
+import dev.slipway.reconciler.containers.DockerJavaEngine;
+import dev.slipway.reconciler.containers.KafkaContainerEventSink;
+import dev.slipway.reconciler.containers.RedisContainerStore;
+import dev.slipway.reconciler.containers.RedisDesiredStates;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Redis;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The reconciler: projects Kafka events and Docker engine state into Redis.
+ * The reconciler: projects Kafka build events and the Docker engine's containers into Redis, and
+ * reports container changes and drift on Kafka.
  *
  * <p>With {@code SLIPWAY_RECONCILER_REPLAY=true} it first rewinds its build consumer groups to the
  * beginning of {@code slipway.build.events} and {@code slipway.build.logs}, so the build projection
@@ -100,6 +109,30 @@ public final class ReconcilerModule implements ServiceModule {
                             topics.buildLogs(),
                             logsGroup,
                             shared.instanceId() + "-reconciler-logs",
-                            store)));
+                            store)))
+        .compose(v -> deployContainers(context));
+  }
+
+  /** The container projection: Docker engine → Redis, container events and drift on Kafka. */
+  private Future<?> deployContainers(ServiceContext context) {
+    ContainerReconcilerConfig config;
+    try {
+      config = ContainerReconcilerConfig.from(Env.system());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    Redis redis = context.redis();
+    RedisKeys keys = context.redisKeys();
+    TopicSet topics = context.topics();
+    return context
+        .vertx()
+        .deployVerticle(
+            new ContainerReconciler(
+                new DockerJavaEngine(context.docker()),
+                new RedisContainerStore(redis, keys),
+                new RedisDesiredStates(redis, keys),
+                new KafkaContainerEventSink(
+                    context.publisher(name()), topics.containerEvents(), topics.deployCommands()),
+                config));
   }
 }

@@ -115,9 +115,9 @@ public final class ReconcilerModule implements ServiceModule {
 
   /** The container projection: Docker engine → Redis, container events and drift on Kafka. */
   private Future<?> deployContainers(ServiceContext context) {
-    ContainerReconcilerConfig config;
+    ContainerReconcilerConfig containers;
     try {
-      config = ContainerReconcilerConfig.from(Env.system());
+      containers = ContainerReconcilerConfig.from(Env.system());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
@@ -133,6 +133,6 @@ public final class ReconcilerModule implements ServiceModule {
                 new RedisDesiredStates(redis, keys),
                 new KafkaContainerEventSink(
                     context.publisher(name()), topics.containerEvents(), topics.deployCommands()),
-                config));
+                containers));
   }
 }

@@ -87,9 +87,29 @@ public final class RedisKeys {
     return prefix + "routes";
   }
 
-  /** Pub/sub channel the deployer publishes an app name on after changing its route. */
+  /** Pub/sub channel the deployer publishes the new routes version on after changing a route. */
   public String routesChannel() {
     return prefix + "routes:changed";
+  }
+
+  /** Counter: bumped (INCR) by the deployer with every route change. Writer: deployer. */
+  public String routesVersion() {
+    return prefix + "routes:version";
+  }
+
+  /**
+   * Hash: one edge router's report, refreshed every second with a 5 s expiry so a dead gateway
+   * drops out: {@code version} = the routes version it serves, {@code inflight:<upstream>} = its
+   * requests in flight to that upstream. The deployer drains an old upstream by waiting until
+   * every live edge serves the new version and has nothing in flight to it. Writer: gateway.
+   */
+  public String edge(String instanceId) {
+    return prefix + "edge:" + part("instance id", instanceId);
+  }
+
+  /** The SCAN pattern of every edge report. */
+  public String edgePattern() {
+    return prefix + "edge:*";
   }
 
   /** Stream: the change feed (builds, deploys, containers) behind SSE. Writer: reconciler. */

@@ -40,6 +40,8 @@ final class DockerImages {
   private static final Pattern RUNNING_IN = Pattern.compile("^ ---> Running in ([0-9a-f]{12,64})$");
   private static final Pattern LAYER = Pattern.compile("^ ---> ([0-9a-f]{12,64})$");
   private static final Pattern BUILT = Pattern.compile("^Successfully built ([0-9a-f]{12,64})$");
+  private static final Pattern STEP =
+      Pattern.compile("^Step \\d+/\\d+ : (\\S+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern PUSH_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64})");
 
   /** What a build left behind that a failed or cancelled build should remove. */
@@ -228,6 +230,10 @@ final class DockerImages {
     java.util.Collections.reverse(layers);
     for (String layer : layers) {
       try {
+        List<String> tags = docker.inspectImageCmd(layer).exec().getRepoTags();
+        if (tags != null && !tags.isEmpty()) {
+          continue;
+        }
         docker.removeImageCmd(layer).withForce(false).exec();
       } catch (NotFoundException alreadyGone) {
         // Fine.
@@ -305,7 +311,11 @@ final class DockerImages {
       Matcher running = RUNNING_IN.matcher(text);
       Matcher layer = LAYER.matcher(text);
       Matcher done = BUILT.matcher(text);
-      if (text.equals(" ---> Using cache")) {
+      Matcher step = STEP.matcher(text);
+      if (step.find()) {
+        // A FROM step prints the base image's id: that layer is not this build's to remove.
+        cached = step.group(1).equalsIgnoreCase("FROM");
+      } else if (text.equals(" ---> Using cache")) {
         cached = true;
       } else if (running.matches()) {
         leftovers.containers.add(running.group(1));

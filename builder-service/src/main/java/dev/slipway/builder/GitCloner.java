@@ -73,6 +73,8 @@ final class GitCloner {
       StoredConfig config = git.getRepository().getConfig();
       config.setString("remote", REMOTE, "url", url);
       config.setString("http", null, "followRedirects", "false");
+      // Validates every fetched object (malformed trees, '.git' path entries). JGit's connectivity
+      // check (setCheckFetchedObjects) is left off: it rejects shallow fetches.
       config.setBoolean("fetch", null, "fsckObjects", true);
       config.save();
 
@@ -93,7 +95,6 @@ final class GitCloner {
             .setRefSpecs(new RefSpec("+" + fullRef + ":" + TARGET_REF))
             .setDepth(1)
             .setTagOpt(TagOpt.NO_TAGS)
-            .setCheckFetchedObjects(true)
             .call();
         commit = peel(git, git.getRepository().resolve(TARGET_REF));
       }
@@ -122,7 +123,6 @@ final class GitCloner {
           .setRefSpecs(new RefSpec(sha + ":" + TARGET_REF))
           .setDepth(1)
           .setTagOpt(TagOpt.NO_TAGS)
-          .setCheckFetchedObjects(true)
           .call();
       ObjectId fetched = git.getRepository().resolve(TARGET_REF);
       if (fetched != null) {
@@ -143,7 +143,6 @@ final class GitCloner {
             new RefSpec("+refs/heads/*:refs/remotes/origin/*"),
             new RefSpec("+refs/tags/*:refs/tags/*"))
         .setTagOpt(TagOpt.NO_TAGS)
-        .setCheckFetchedObjects(true)
         .call();
     ObjectId id = ObjectId.fromString(sha);
     try (RevWalk walk = new RevWalk(git.getRepository())) {

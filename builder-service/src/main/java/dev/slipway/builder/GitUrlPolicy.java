@@ -57,25 +57,29 @@ final class GitUrlPolicy {
     if (url.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
       throw refused("the repository URL must not contain spaces or control characters");
     }
-    if (url.contains("::")) {
+    int helper = url.indexOf("::");
+    int scheme = url.indexOf("://");
+    // <transport>::<address> runs a remote helper; "::" after "://" is an IPv6 host.
+    if (helper >= 0 && (scheme < 0 || helper < scheme)) {
       throw refused("remote helpers such as ext:: are not allowed; use " + allowed() + " URLs");
     }
     URI uri;
     try {
       uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw refused("'" + url + "' is not a valid URL");
+      throw refused(
+          "'" + url + "' is not a valid URL; use one such as https://host/owner/repo.git");
     }
-    String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (scheme == null || !uri.isAbsolute() || uri.isOpaque()) {
+    String name = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (name == null || !uri.isAbsolute() || uri.isOpaque()) {
       throw refused(
           "the repository must be a URL such as https://host/owner/repo.git;"
               + " scp-style addresses and local paths are not allowed");
     }
-    if (!schemes.contains(scheme)) {
+    if (!schemes.contains(name)) {
       throw refused(
           "URL scheme '"
-              + scheme
+              + name
               + "' is not allowed; allowed: "
               + allowed()
               + " (SLIPWAY_GIT_SCHEMES)");
@@ -94,10 +98,10 @@ final class GitUrlPolicy {
       host = host.substring(1, host.length() - 1);
     }
     Remote remote = new Remote(uri, host, uri.getPort());
-    Optional<String> name = deny.deniedName(host);
-    if (name.isPresent()) {
+    Optional<String> denied = deny.deniedName(host);
+    if (denied.isPresent()) {
       throw refused(
-          "host '" + host + "' is not allowed (SLIPWAY_GIT_DENY_HOSTS: " + name.get() + ")");
+          "host '" + host + "' is not allowed (SLIPWAY_GIT_DENY_HOSTS: " + denied.get() + ")");
     }
     return remote;
   }

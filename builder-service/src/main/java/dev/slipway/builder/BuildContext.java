@@ -148,6 +148,14 @@ record BuildContext(Path tar, String dockerfile) {
               // Sockets, fifos and devices have no place in a build context.
               return FileVisitResult.CONTINUE;
             }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path path, IOException e) throws IOException {
+              if (e instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+              }
+              throw e;
+            }
           });
       if (extraDockerfile != null) {
         addFile(

@@ -73,6 +73,9 @@ final class GitCloner {
       StoredConfig config = git.getRepository().getConfig();
       config.setString("remote", REMOTE, "url", url);
       config.setString("http", null, "followRedirects", "false");
+      // No background gc: it would write into the clone while the context is being packed.
+      config.setInt("gc", null, "auto", 0);
+      config.setBoolean("gc", null, "autoDetach", false);
       // Validates every fetched object (malformed trees, '.git' path entries). JGit's connectivity
       // check (setCheckFetchedObjects) is left off: it rejects shallow fetches.
       config.setBoolean("fetch", null, "fsckObjects", true);
@@ -116,6 +119,7 @@ final class GitCloner {
       CancelToken token,
       LogSink log)
       throws GitAPIException, IOException {
+    String refusal;
     try {
       log.system("fetching commit " + sha + " (depth 1)");
       configure(git.fetch(), auth, token)
@@ -128,15 +132,26 @@ final class GitCloner {
       if (fetched != null) {
         return peel(git, fetched);
       }
+      // JGit may fetch a wanted SHA without writing the destination ref.
+      ObjectId wanted = ObjectId.fromString(sha);
+      if (git.getRepository().getObjectDatabase().has(wanted)) {
+        return peel(git, wanted);
+      }
+      refusal = "it sent nothing";
     } catch (org.eclipse.jgit.api.errors.TransportException e) {
       if (isAuthFailure(e) || isConnectFailure(e) || token.isCancelled()) {
         throw e;
       }
       // Servers may refuse wants for unadvertised objects: fall back to everything.
+      refusal = rootMessage(e);
     }
     token.throwIfCancelled();
     log.system(
-        "the server would not send commit " + sha + " alone; fetching all branches and tags");
+        "the server would not send commit "
+            + sha
+            + " alone ("
+            + refusal
+            + "); fetching all branches and tags");
     configure(git.fetch(), auth, token)
         .setRemote(REMOTE)
         .setRefSpecs(

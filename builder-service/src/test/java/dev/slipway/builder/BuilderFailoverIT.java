@@ -76,6 +76,7 @@ class BuilderFailoverIT {
   @AfterAll
   static void stopAll() throws Exception {
     if (gateway != null) {
+      BuilderHarness.deleteKeys(client, keyPrefix);
       gateway.close();
       client.close().await(20, TimeUnit.SECONDS);
     }

@@ -72,6 +72,7 @@ class BuilderIT {
   private static LocalRegistry registry;
   private static InMemoryRegistryAuthLookup credentials;
   private static TopicSet topics;
+  private static String keyPrefix;
   private static BuilderHarness builder;
   private static TopicReader reader;
   private static Vertx client;
@@ -99,10 +100,10 @@ class BuilderIT {
     workDir = Files.createTempDirectory("slipway-builder-it");
     String prefix = "test-builder-" + UUID.randomUUID().toString().substring(0, 8) + ".";
     topics = BuilderHarness.topics(prefix);
+    keyPrefix = RedisServer.randomKeyPrefix();
     builder =
         BuilderHarness.start(
-            BuilderHarness.env(prefix, RedisServer.randomKeyPrefix(), "builder-it", workDir),
-            credentials);
+            BuilderHarness.env(prefix, keyPrefix, "builder-it", workDir), credentials);
     reader = new TopicReader(topics);
     client = Vertx.vertx();
     gateway = new EventPublisher(client, KafkaBroker.bootstrapServers(), "/test/gateway", "gw");
@@ -113,6 +114,7 @@ class BuilderIT {
     ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .detachAppender(serviceLogs);
     if (gateway != null) {
+      BuilderHarness.deleteKeys(client, keyPrefix);
       gateway.close();
       client.close().await(20, TimeUnit.SECONDS);
     }
@@ -138,6 +140,14 @@ class BuilderIT {
 
   @AfterEach
   void removeImages() {
+    // A failed test can leave builds running: let them finish so their images can be removed.
+    await("every accepted build has a verdict")
+        .atMost(DEADLINE)
+        .until(
+            () ->
+                buildIds.stream()
+                    .filter(id -> !reader.events(id).isEmpty())
+                    .allMatch(id -> reader.terminal(id) != null));
     DockerClient docker = DockerEngine.client();
     for (String ref : imageRefs) {
       removeImage(docker, ref);
@@ -240,61 +250,91 @@ class BuilderIT {
   }
 
   @Test
-  @DisplayName("a commit SHA builds exactly that commit, tagged <short sha>-<UTC time> by default")
-  void commitSha() throws Exception {
+  @DisplayName(
+      "a commit SHA builds exactly that commit (fetched alone, shallow) and a tag builds its"
+          + " commit; the default tag is <short sha>-<UTC time>")
+  void commitShaAndTag() throws Exception {
     GitServer.Repo repo = git.createRepo("sha-" + suffix());
     repo.write("Dockerfile", "FROM scratch\nLABEL rev=one\nCOPY Dockerfile /\n");
     String first = repo.commit("one");
-    repo.write("Dockerfile", "FROM scratch\nLABEL rev=two\nCOPY Dockerfile /\n").commit("two");
+    repo.write("Dockerfile", "FROM scratch\nLABEL rev=two\nCOPY Dockerfile /\n");
+    String second = repo.commit("two");
+    repo.tag("v2").write("Dockerfile", "FROM scratch\nLABEL rev=three\nCOPY Dockerfile /\n");
+    repo.commit("three");
     String image = "slipway-test/sha-" + suffix();
-    BuildRequested request = request(repo.url(), first, ".", "Dockerfile", image).build();
-    Instant before = Instant.now().minusSeconds(1);
+    BuildRequested bySha = request(repo.url(), first, ".", "Dockerfile", image).build();
+    BuildRequested byTag =
+        request(repo.url(), "v2", ".", "Dockerfile", image).withTags(List.of("tag")).build();
+    imageRefs.add(image + ":tag");
+    String before =
+        java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
+            .withZone(java.time.ZoneOffset.UTC)
+            .format(Instant.now().minusSeconds(1));
 
-    submit(request);
-    BuildSucceeded done = awaitTerminal(request.buildId(), BuildSucceeded.class);
+    submit(bySha);
+    submit(byTag);
+    BuildSucceeded shaDone = awaitTerminal(bySha.buildId(), BuildSucceeded.class);
+    BuildSucceeded tagDone = awaitTerminal(byTag.buildId(), BuildSucceeded.class);
 
-    assertThat(done.commitSha()).isEqualTo(first);
-    assertThat(done.digest()).isNull();
-    assertThat(done.tags()).singleElement().asString().matches(first.substring(0, 7) + "-\\d{14}");
-    String stamp = done.tags().getFirst().substring(8);
-    assertThat(stamp)
-        .isGreaterThanOrEqualTo(
-            java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
-                .withZone(java.time.ZoneOffset.UTC)
-                .format(before));
-    imageRefs.add(image + ":" + done.tags().getFirst());
-    var inspected =
-        DockerEngine.client().inspectImageCmd(image + ":" + done.tags().getFirst()).exec();
-    assertThat(inspected.getConfig().getLabels()).containsEntry("rev", "one");
-    assertThat(reader.events(request.buildId()))
+    assertThat(shaDone.commitSha()).isEqualTo(first);
+    assertThat(shaDone.digest()).isNull();
+    assertThat(reader.texts(bySha.buildId()))
+        .contains("fetching commit " + first + " (depth 1)")
+        .noneMatch(t -> t.contains("fetching all branches"));
+    String tag = shaDone.tags().getFirst();
+    imageRefs.add(image + ":" + tag);
+    assertThat(shaDone.tags())
+        .singleElement()
+        .asString()
+        .matches(first.substring(0, 7) + "-\\d{14}");
+    assertThat(tag.substring(8)).isGreaterThanOrEqualTo(before);
+    assertThat(label(image + ":" + tag, "rev")).isEqualTo("one");
+    assertThat(reader.events(bySha.buildId()))
         .noneMatch(e -> e instanceof BuildPhaseChanged p && p.phase() == BuildPhase.PUSH);
+
+    assertThat(tagDone.commitSha()).isEqualTo(second);
+    assertThat(label(image + ":tag", "rev")).isEqualTo("two");
   }
 
   @Test
-  @DisplayName("a cancel stops a running build within 2 s and leaves no build container behind")
+  @DisplayName(
+      "a cancel stops a running build within 2 s and leaves no build container behind; a queued"
+          + " build is cancelled without starting")
   void cancel() throws Exception {
-    BuildRequested request = sleepingBuild(null);
-    submit(request);
-    await("the long step runs")
+    BuildRequested first = sleepingBuild(null);
+    BuildRequested second = sleepingBuild(null);
+    BuildRequested queued = sleepingBuild(null);
+    submit(first);
+    submit(second);
+    for (BuildRequested r : List.of(first, second)) {
+      await("the long step runs")
+          .atMost(DEADLINE)
+          .until(() -> reader.texts(r.buildId()).contains("step-started"));
+    }
+    submit(queued);
+    await("the third build waits for a slot")
         .atMost(DEADLINE)
-        .until(() -> reader.texts(request.buildId()).contains("step-started"));
+        .until(
+            () -> reader.events(queued.buildId()).stream().anyMatch(BuildQueued.class::isInstance));
+
+    cancel(queued, null);
+    BuildCancelled notStarted = awaitTerminal(queued.buildId(), BuildCancelled.class);
+    assertThat(notStarted.phase()).isNull();
+    assertThat(reader.events(queued.buildId())).noneMatch(BuildStarted.class::isInstance);
 
     long asked = System.nanoTime();
-    gateway
-        .publish(
-            topics.buildCommands(),
-            request.buildId(),
-            new BuildCancelRequested(request.buildId(), "changed my mind", Instant.now()))
-        .await(10, TimeUnit.SECONDS);
-    BuildCancelled cancelled = awaitTerminal(request.buildId(), BuildCancelled.class);
+    cancel(first, "changed my mind");
+    BuildCancelled cancelled = awaitTerminal(first.buildId(), BuildCancelled.class);
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked);
+    cancel(second, null);
 
     assertThat(tookMs).isLessThan(2_000);
     assertThat(cancelled.phase()).isEqualTo(BuildPhase.BUILD);
-    List<String> texts = reader.texts(request.buildId());
+    List<String> texts = reader.texts(first.buildId());
     assertThat(texts).contains("cancel requested: changed my mind");
     assertThat(texts.getLast()).isEqualTo("build cancelled");
     assertThat(cancelled.logLines()).isEqualTo(texts.size());
+    awaitTerminal(second.buildId(), BuildCancelled.class);
     awaitNoContainersFrom(baseImage);
   }
 
@@ -350,6 +390,17 @@ class BuilderIT {
     assertThat(refFailure.phase()).isEqualTo(BuildPhase.CLONE);
     assertThat(refFailure.message())
         .startsWith("ref 'nope' not found in " + repo.url() + ": check the branch, tag or commit");
+
+    String unknownSha = "0123456789abcdef0123456789abcdef01234567";
+    BuildRequested badSha = request(repo.url(), unknownSha, ".", "Dockerfile", "x/y").build();
+    submit(badSha);
+    BuildFailed shaFailure = awaitTerminal(badSha.buildId(), BuildFailed.class);
+    assertThat(shaFailure.reason()).isEqualTo(BuildFailureReason.REF_NOT_FOUND);
+    assertThat(shaFailure.message())
+        .startsWith("commit " + unknownSha + " not found in " + repo.url() + ": check the commit");
+    // The server refused the commit alone; the builder fell back to fetching everything.
+    assertThat(reader.texts(badSha.buildId()))
+        .anyMatch(t -> t.endsWith("; fetching all branches and tags"));
 
     try (GitServer locked = GitServer.start("git-user", "right-token")) {
       GitServer.Repo secret = locked.createRepo("locked");
@@ -510,6 +561,15 @@ class BuilderIT {
     return new RequestBuilder(id, url, ref, context, dockerfile, image);
   }
 
+  private static void cancel(BuildRequested request, String reason) throws Exception {
+    gateway
+        .publish(
+            topics.buildCommands(),
+            request.buildId(),
+            new BuildCancelRequested(request.buildId(), reason, Instant.now()))
+        .await(10, TimeUnit.SECONDS);
+  }
+
   private static void submit(BuildRequested request) throws Exception {
     gateway.publish(topics.buildCommands(), request.buildId(), request).await(10, TimeUnit.SECONDS);
   }
@@ -576,6 +636,10 @@ class BuilderIT {
     } finally {
       docker.removeContainerCmd(container).withForce(true).exec();
     }
+  }
+
+  private static String label(String image, String name) {
+    return DockerEngine.client().inspectImageCmd(image).exec().getConfig().getLabels().get(name);
   }
 
   private static boolean imageExists(DockerClient docker, String ref) {

@@ -105,23 +105,6 @@ final class TopicReader implements AutoCloseable {
     return events(buildId).stream().filter(BuildEvent::terminal).findFirst().orElse(null);
   }
 
-  /** Every byte the reader saw on its topics: keys, values and headers. */
-  List<byte[]> rawBytes() {
-    List<byte[]> all = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : records) {
-      if (r.key() != null) {
-        all.add(r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      }
-      if (r.value() != null) {
-        all.add(r.value());
-      }
-      for (Header h : r.headers()) {
-        all.add(h.value());
-      }
-    }
-    return all;
-  }
-
   /**
    * Every key, value and header byte on every topic of {@code topics} (commands, events, logs,
    * credentials, ...), read from the beginning to the current end.

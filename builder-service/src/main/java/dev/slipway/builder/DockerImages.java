@@ -352,11 +352,11 @@ final class DockerImages {
 
     @Override
     public void onNext(T item) {
-      if (item.getErrorDetail() != null || item.getError() != null) {
+      if (item.getErrorDetail() != null) {
         String message =
-            item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+            item.getErrorDetail().getMessage() != null
                 ? item.getErrorDetail().getMessage()
-                : item.getError();
+                : "the engine reported an error without a message";
         if (error == null) {
           error = message;
         }

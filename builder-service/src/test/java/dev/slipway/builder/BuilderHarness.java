@@ -107,9 +107,11 @@ final class BuilderHarness implements AutoCloseable {
 
   /** Stops the instance the way a shutdown does: verticles undeployed, clients closed. */
   @Override
-  public void close() throws Exception {
+  public void close() {
     try {
       vertx.close().await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("builder did not stop cleanly", e);
     } finally {
       context.close();
     }

@@ -62,7 +62,7 @@ final class TopicReader implements AutoCloseable {
     } catch (WakeupException e) {
       // closing
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      consumer.close();
     }
   }
 
@@ -147,9 +147,13 @@ final class TopicReader implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stop = true;
     consumer.wakeup();
-    poller.join(Duration.ofSeconds(10));
+    try {
+      poller.join(Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -12,6 +12,7 @@ import dev.slipway.infra.kafka.EventConsumer.Options;
 import dev.slipway.infra.kafka.EventConsumer.Ordering;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.validation.BuildRequestRules;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Redis;
@@ -81,6 +82,7 @@ public final class BuildCommandVerticle extends VerticleBase {
     BuildPipeline pipeline =
         new BuildPipeline(
             config,
+            new BuildRequestRules(slipway.gitSchemes()),
             new GitUrlPolicy(slipway.gitSchemes(), config.gitDenyHosts()),
             new GitCloner(config.gitTimeout()),
             new DockerImages(docker),

@@ -5,6 +5,8 @@ import dev.slipway.infra.docker.Labels;
 import dev.slipway.infra.events.BuildCommand.BuildRequested;
 import dev.slipway.infra.events.BuildFailureReason;
 import dev.slipway.infra.events.BuildPhase;
+import dev.slipway.infra.validation.BuildRequestRules;
+import dev.slipway.infra.validation.Violation;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -35,6 +37,7 @@ final class BuildPipeline {
   record Result(String commitSha, String imageId, String digest, List<String> tags) {}
 
   private final BuilderConfig config;
+  private final BuildRequestRules rules;
   private final GitUrlPolicy policy;
   private final GitCloner cloner;
   private final DockerImages images;
@@ -42,11 +45,13 @@ final class BuildPipeline {
 
   BuildPipeline(
       BuilderConfig config,
+      BuildRequestRules rules,
       GitUrlPolicy policy,
       GitCloner cloner,
       DockerImages images,
       RegistryAuthLookup credentials) {
     this.config = config;
+    this.rules = rules;
     this.policy = policy;
     this.cloner = cloner;
     this.images = images;
@@ -69,6 +74,14 @@ final class BuildPipeline {
     Path work = null;
     boolean succeeded = false;
     try {
+      // Commands can reach Kafka without the gateway: the builder applies the API's rules too.
+      List<Violation> violations = rules.check(request);
+      if (!violations.isEmpty()) {
+        Violation first = violations.get(0);
+        throw new BuildFailure(
+            BuildFailureReason.INVALID_REQUEST,
+            "the build request is invalid: " + first.field() + ": " + first.message());
+      }
       ImageRef image = ImageRef.parse(request.image());
       request.tags().forEach(ImageRef::checkTag);
       GitUrlPolicy.Remote remote = policy.check(request.repository());

@@ -447,10 +447,12 @@ class BuilderIT {
     assertThat(down.message())
         .startsWith(
             "cannot connect to http://127.0.0.1:" + closedPort + "/gone.git: check the URL");
+    // Refused by the API's own rules before any network: the request itself is invalid.
     BuildFailed file = awaitTerminal(fileUrl.buildId(), BuildFailed.class);
-    assertThat(file.reason()).isEqualTo(BuildFailureReason.CLONE_FAILED);
-    assertThat(file.message()).contains("scheme 'file' is not allowed");
+    assertThat(file.reason()).isEqualTo(BuildFailureReason.INVALID_REQUEST);
+    assertThat(file.message()).startsWith("the build request is invalid: repository:");
     BuildFailed helper = awaitTerminal(ext.buildId(), BuildFailed.class);
+    assertThat(helper.reason()).isEqualTo(BuildFailureReason.INVALID_REQUEST);
     assertThat(helper.message()).contains("ext::");
   }
 
@@ -495,7 +497,7 @@ class BuilderIT {
           .isEqualTo("context 'etc-link' leads outside the repository through a symlink");
       BuildFailed parent = awaitTerminal(dotDot.buildId(), BuildFailed.class);
       assertThat(parent.reason()).isEqualTo(BuildFailureReason.INVALID_REQUEST);
-      assertThat(parent.message()).contains("is outside the repository");
+      assertThat(parent.message()).contains("dockerfile: must stay inside the repository");
     } finally {
       Files.deleteIfExists(outside);
     }

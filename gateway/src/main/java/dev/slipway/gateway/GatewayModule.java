@@ -6,6 +6,7 @@ import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.launcher.ServiceContext;
 import dev.slipway.infra.launcher.ServiceModule;
 import dev.slipway.infra.secrets.CredentialStore;
+import dev.slipway.infra.secrets.CredentialStoreVerticle;
 import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.DeploymentOptions;

@@ -100,8 +100,8 @@ public final class RedisKeys {
   /**
    * Hash: one edge router's report, refreshed every second with a 5 s expiry so a dead gateway
    * drops out: {@code version} = the routes version it serves, {@code inflight:<upstream>} = its
-   * requests in flight to that upstream. The deployer drains an old upstream by waiting until
-   * every live edge serves the new version and has nothing in flight to it. Writer: gateway.
+   * requests in flight to that upstream. The deployer drains an old upstream by waiting until every
+   * live edge serves the new version and has nothing in flight to it. Writer: gateway.
    */
   public String edge(String instanceId) {
     return prefix + "edge:" + part("instance id", instanceId);

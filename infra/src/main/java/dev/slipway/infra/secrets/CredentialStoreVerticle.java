@@ -1,16 +1,15 @@
-package dev.slipway.gateway;
+package dev.slipway.infra.secrets;
 
-import dev.slipway.infra.secrets.CredentialStore;
 import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 /** Runs the credential store's reader: deployed once it has caught up with the topic. */
-final class CredentialStoreVerticle extends VerticleBase {
+public final class CredentialStoreVerticle extends VerticleBase {
 
   private final CredentialStore store;
 
-  CredentialStoreVerticle(CredentialStore store) {
+  public CredentialStoreVerticle(CredentialStore store) {
     this.store = store;
   }
 

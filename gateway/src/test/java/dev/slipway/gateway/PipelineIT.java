@@ -17,9 +17,9 @@ import dev.slipway.infra.testing.RedisServer;
 import dev.slipway.reconciler.ReconcilerModule;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -91,7 +91,10 @@ class PipelineIT {
     }
     DockerClient docker = DockerEngine.client();
     for (String image : images) {
-      docker.listImagesCmd().withReferenceFilter(image).exec()
+      docker
+          .listImagesCmd()
+          .withReferenceFilter(image)
+          .exec()
           .forEach(i -> docker.removeImageCmd(i.getId()).withForce(true).exec());
     }
     BusyboxImages.remove(base);
@@ -120,7 +123,8 @@ class PipelineIT {
                 "LABEL version=$VERSION",
                 ""))
         .commit("shop");
-    String image = registry.address() + "/acme/shop-" + UUID.randomUUID().toString().substring(0, 6);
+    String image =
+        registry.address() + "/acme/shop-" + UUID.randomUUID().toString().substring(0, 6);
     images.add(image);
 
     HttpResponse<String> stored =
@@ -186,7 +190,10 @@ class PipelineIT {
     assertThat(digest).startsWith("sha256:");
 
     DockerClient docker = DockerEngine.client();
-    docker.listImagesCmd().withReferenceFilter(image).exec()
+    docker
+        .listImagesCmd()
+        .withReferenceFilter(image)
+        .exec()
         .forEach(i -> docker.removeImageCmd(i.getId()).withForce(true).exec());
     docker
         .pullImageCmd(image + "@" + digest)
@@ -239,8 +246,7 @@ class PipelineIT {
   }
 
   private URI uri(String path) {
-    return URI.create(
-        "http://127.0.0.1:" + runner.config().httpPort() + path);
+    return URI.create("http://127.0.0.1:" + runner.config().httpPort() + path);
   }
 
   private static int freePort() throws IOException {

@@ -45,9 +45,11 @@ record BuildContext(Path tar, String dockerfile) {
       if (!Files.isDirectory(contextDir)) {
         throw invalid("context '" + context + "' is not a directory in the repository");
       }
-      Path dockerfilePath = inside(root, dockerfile, "dockerfile");
+      // The API's dockerfile is relative to the context, like `docker build -f` inside it.
+      String dockerfileInRepo = Path.of(context).resolve(dockerfile).normalize().toString();
+      Path dockerfilePath = inside(root, dockerfileInRepo, "dockerfile");
       if (!Files.isRegularFile(dockerfilePath)) {
-        throw invalid("dockerfile '" + dockerfile + "' is not a file in the repository");
+        throw invalid("dockerfile '" + dockerfileInRepo + "' is not a file in the repository");
       }
       DockerIgnore ignore = DockerIgnore.read(contextDir);
       String dockerfileName;

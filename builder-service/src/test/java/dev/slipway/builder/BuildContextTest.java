@@ -37,7 +37,7 @@ class BuildContextTest {
     Files.writeString(clone.resolve("app/Dockerfile"), "FROM scratch\n");
     Files.createSymbolicLink(clone.resolve("app/secret"), outside);
 
-    BuildContext context = prepare(clone, "app", "app/Dockerfile");
+    BuildContext context = prepare(clone, "app", "Dockerfile");
 
     Map<String, TarArchiveEntry> entries = entries(context.tar());
     assertThat(entries.get("secret").isSymbolicLink()).isTrue();
@@ -64,15 +64,18 @@ class BuildContextTest {
   }
 
   @Test
-  @DisplayName("a Dockerfile outside the context is shipped under a name of its own")
+  @DisplayName(
+      "a Dockerfile linked from the context to elsewhere in the repository is shipped under a"
+          + " name of its own")
   void dockerfileOutsideContext() throws IOException {
     Path clone = newClone();
     Files.createDirectories(clone.resolve("ctx"));
     Files.createDirectories(clone.resolve("docker"));
     Files.writeString(clone.resolve("ctx/file.txt"), "x");
     Files.writeString(clone.resolve("docker/Dockerfile"), "FROM scratch\nCOPY file.txt /\n");
+    Files.createSymbolicLink(clone.resolve("ctx/Dockerfile"), Path.of("../docker/Dockerfile"));
 
-    BuildContext context = prepare(clone, "ctx", "docker/Dockerfile");
+    BuildContext context = prepare(clone, "ctx", "Dockerfile");
 
     assertThat(context.dockerfile()).startsWith(".slipway-dockerfile-");
     assertThat(entries(context.tar())).containsKeys("file.txt", context.dockerfile());

@@ -181,7 +181,7 @@ class BuilderIT {
     String sha = repo.commit("first");
     String image = registry.address() + "/team/happy-" + suffix();
     BuildRequested request =
-        request(repo.url(), null, "app", "app/Dockerfile", image)
+        request(repo.url(), null, "app", "Dockerfile", image)
             .withArgs(Map.of("VERSION", "1.2.3"))
             .withTags(List.of("v1", "latest"))
             .withPush("registry")
@@ -473,7 +473,7 @@ class BuilderIT {
       repo.commit("sneaky");
       String image = "slipway-test/escape-" + suffix();
       BuildRequested copy =
-          request(repo.url(), null, "app", "app/Dockerfile", image).withTags(List.of("t")).build();
+          request(repo.url(), null, "app", "Dockerfile", image).withTags(List.of("t")).build();
       imageRefs.add(image + ":t");
       BuildRequested contextLink =
           request(repo.url(), null, "etc-link", "Dockerfile", image).build();

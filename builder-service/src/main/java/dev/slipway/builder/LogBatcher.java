@@ -18,8 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Numbers one build's output lines (contiguous from {@code firstSeq}) and publishes them in order
- * as {@link BuildLogBatch}es: a batch leaves once it has {@value #MAX_LINES} lines or its oldest
- * line has waited {@value #FLUSH_MS} ms, one batch in flight at a time so order survives retries.
+ * as {@link BuildLogBatch}es, one batch in flight at a time so order survives retries. A line that
+ * arrives while nothing is in flight leaves at once (the producer does not linger either); lines
+ * that arrive while a batch is in flight gather into the next one, up to {@value #MAX_LINES}. So a
+ * quiet build's lines go out one by one with the least delay, and a chatty build's lines go out in
+ * large batches at the rate Kafka acknowledges them.
  *
  * <p>Lines come from any thread; publishing happens on the Vert.x context given. A build that
  * writes faster than Kafka takes its lines waits in {@link #line} (only on threads that may block)
@@ -33,9 +36,8 @@ final class LogBatcher implements LogSink {
 
   private static final Logger log = LoggerFactory.getLogger(LogBatcher.class);
 
-  static final int MAX_LINES = 200;
-  static final long FLUSH_MS = 20;
-  static final long RESERVE_AHEAD = 1000;
+  static final int MAX_LINES = 1000;
+  static final long RESERVE_AHEAD = 20_000;
   private static final int HIGH_WATER = 20_000;
 
   /** The claim was taken over: this builder must stop publishing. */
@@ -60,7 +62,6 @@ final class LogBatcher implements LogSink {
 
   // Context only.
   private boolean inFlight;
-  private long timer = -1;
   private long reservedUpTo;
   private long acked;
   private long retryDelay = 250;
@@ -154,14 +155,7 @@ final class LogBatcher implements LogSink {
       pending.clear();
       notifyAll();
     }
-    context.runOnContext(
-        v -> {
-          if (timer >= 0) {
-            vertx.cancelTimer(timer);
-            timer = -1;
-          }
-          fail(new IllegalStateException("log batcher closed"));
-        });
+    context.runOnContext(v -> fail(new IllegalStateException("log batcher closed")));
   }
 
   private void wake() {
@@ -170,20 +164,10 @@ final class LogBatcher implements LogSink {
       wakePending = false;
       size = pending.size();
     }
-    if (inFlight || failure != null) {
+    if (inFlight || failure != null || size == 0) {
       return;
     }
-    if (size >= MAX_LINES) {
-      pump();
-    } else if (timer < 0) {
-      timer =
-          vertx.setTimer(
-              FLUSH_MS,
-              t -> {
-                timer = -1;
-                pump();
-              });
-    }
+    pump();
   }
 
   private void pump() {
@@ -231,12 +215,13 @@ final class LogBatcher implements LogSink {
                     : Future.failedFuture(new ClaimLost()))
         .onComplete(
             ar -> {
-              inFlight = false;
               if (ar.succeeded()) {
+                inFlight = false;
                 acked = last;
                 retryDelay = 250;
                 pump();
               } else if (ar.cause() instanceof ClaimLost) {
+                inFlight = false;
                 fail(ar.cause());
               } else {
                 log.warn(
@@ -248,6 +233,7 @@ final class LogBatcher implements LogSink {
                     String.valueOf(ar.cause()));
                 synchronized (this) {
                   if (closed) {
+                    inFlight = false;
                     return;
                   }
                   for (int i = batch.size() - 1; i >= 0; i--) {
@@ -256,7 +242,13 @@ final class LogBatcher implements LogSink {
                 }
                 long delay = retryDelay;
                 retryDelay = Math.min(retryDelay * 2, 10_000);
-                vertx.setTimer(delay, t -> pump());
+                // Still "in flight" until the retry: new lines must not jump the backoff.
+                vertx.setTimer(
+                    delay,
+                    t -> {
+                      inFlight = false;
+                      pump();
+                    });
               }
             });
   }

@@ -53,7 +53,7 @@ class LogBatcherTest {
 
   @Test
   @DisplayName(
-      "lines from several threads go out in batches of at most 200, seqs contiguous from 1, and"
+      "lines from several threads go out in batches of at most MAX_LINES, seqs contiguous from 1, and"
           + " drain completes with the last seq once all are acked")
   void batches() throws Exception {
     LogBatcher logs = batcher(1, this::accept, this::reserve);
@@ -76,7 +76,8 @@ class LogBatcherTest {
     long last = logs.drain().await(10, TimeUnit.SECONDS);
 
     assertThat(last).isEqualTo(1500);
-    assertThat(published).allSatisfy(b -> assertThat(b.lines()).hasSizeLessThanOrEqualTo(200));
+    assertThat(published)
+        .allSatisfy(b -> assertThat(b.lines()).hasSizeLessThanOrEqualTo(LogBatcher.MAX_LINES));
     assertThat(published.stream().flatMap(b -> b.lines().stream()).map(LogLine::seq))
         .containsExactlyElementsOf(LongStream.rangeClosed(1, 1500).boxed().toList());
     assertThat(reservations).isNotEmpty().allSatisfy(r -> assertThat(r).isGreaterThan(0));

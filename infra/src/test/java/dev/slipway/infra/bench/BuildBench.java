@@ -102,7 +102,8 @@ public final class BuildBench {
         slipway.add(timedBuild(repo, "s" + round));
         manual.add(manualBuild(repo, "m" + round));
       }
-      List<Double> latencies = logLatency(repo);
+      Latencies logs = logLatency(repo);
+      List<Double> latencies = logs.total();
       Queued queued = queuedBuilds(repo);
 
       double ratio = Stats.median(slipway) / Stats.median(manual);
@@ -142,6 +143,14 @@ public final class BuildBench {
                   "",
                   "",
                   "≤ 50"),
+              List.of(
+                  "  of which builder → Redis, p50 / p99 ms",
+                  Stats.f(Stats.percentile(logs.toRedis(), 50), 1)
+                      + " / "
+                      + Stats.f(Stats.percentile(logs.toRedis(), 99), 1),
+                  "",
+                  "",
+                  ""),
               List.of(
                   QUEUED + " queued builds: completed / failed",
                   queued.succeeded + " / " + queued.failed,
@@ -216,11 +225,17 @@ public final class BuildBench {
     }
   }
 
+  /** Per-line latency in ms: builder to SSE client, and the builder→Redis part of it. */
+  private record Latencies(List<Double> total, List<Double> toRedis) {}
+
   /** Per-line latency in ms from the builder's timestamp to this SSE client. */
-  private List<Double> logLatency(GitServer.Repo repo) throws Exception {
+  private Latencies logLatency(GitServer.Repo repo) throws Exception {
     repo.write("logs/stamp.txt", "logs-" + System.nanoTime()).commit("logs");
     String id = post(repo.url(), "main", "logs", "logs");
     List<Double> latencies = new ArrayList<>();
+    // The SSE id is the Redis stream id, whose first part is when the reconciler appended the
+    // line: it splits the latency into builder→Kafka→reconciler→Redis and Redis→gateway→client.
+    List<Double> toRedis = new ArrayList<>();
     HttpRequest request =
         HttpRequest.newBuilder(
                 platform.uri("/api/v1/builds/" + id + "/logs?access_token=" + Platform.TOKEN))
@@ -234,16 +249,21 @@ public final class BuildBench {
     try (BufferedReader reader =
         new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       String event = null;
+      long appendedMs = 0;
       String line;
       while ((line = reader.readLine()) != null) {
         if (line.startsWith("event:")) {
           event = line.substring(6).trim();
+        } else if (line.startsWith("id:")) {
+          String id = line.substring(3).trim();
+          appendedMs = Long.parseLong(id.substring(0, id.indexOf('-')));
         } else if (line.startsWith("data:") && "log".equals(event)) {
           Instant now = Instant.now();
           JsonNode data = Json.mapper().readTree(line.substring(5).trim());
           if (data.path("text").asText().startsWith("line ")) {
             Instant at = Instant.parse(data.path("time").asText());
             latencies.add(Duration.between(at, now).toNanos() / 1e6);
+            toRedis.add(appendedMs - at.toEpochMilli() + 0.0);
           }
         } else if (line.startsWith("data:") && "status".equals(event)) {
           break;
@@ -254,7 +274,7 @@ public final class BuildBench {
       throw new IllegalStateException(
           "SSE delivered " + latencies.size() + " of " + LOG_LINES + " lines");
     }
-    return latencies;
+    return new Latencies(latencies, toRedis);
   }
 
   private record Queued(

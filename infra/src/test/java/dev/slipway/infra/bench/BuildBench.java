@@ -255,8 +255,8 @@ public final class BuildBench {
         if (line.startsWith("event:")) {
           event = line.substring(6).trim();
         } else if (line.startsWith("id:")) {
-          String id = line.substring(3).trim();
-          appendedMs = Long.parseLong(id.substring(0, id.indexOf('-')));
+          String streamId = line.substring(3).trim();
+          appendedMs = Long.parseLong(streamId.substring(0, streamId.indexOf('-')));
         } else if (line.startsWith("data:") && "log".equals(event)) {
           Instant now = Instant.now();
           JsonNode data = Json.mapper().readTree(line.substring(5).trim());

@@ -1,8 +1,11 @@
 package dev.slipway.infra.health;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +21,16 @@ public final class Health {
 
   private static final long CHECK_TIMEOUT_MS = 2_000;
 
+  /** How long a starting service waits for its dependencies to answer. */
+  public static final Duration START_DEADLINE = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+
   private final Map<String, Supplier<Future<?>>> checks = new LinkedHashMap<>();
 
-  public Health() {}
+  public Health(Vertx vertx) {
+    this.vertx = vertx;
+  }
 
   /** Adds a readiness check; a name registered twice keeps the first probe. */
   public synchronized Health register(String name, Supplier<Future<?>> probe) {
@@ -51,13 +61,26 @@ public final class Health {
             });
   }
 
-  /** Succeeds when every check passes; otherwise fails naming the checks that did not. */
+  /**
+   * Succeeds once every check passes; retries for up to {@link #START_DEADLINE} (a dependency that
+   * starts alongside, or a busy machine, is not a failure), then fails naming the checks that did
+   * not pass.
+   */
   public Future<Void> requireUp() {
+    return requireUp(System.nanoTime() + START_DEADLINE.toNanos());
+  }
+
+  private Future<Void> requireUp(long deadlineNanos) {
     return readiness()
         .compose(
             report -> {
               if ("UP".equals(report.getString("status"))) {
                 return Future.succeededFuture();
+              }
+              if (System.nanoTime() < deadlineNanos) {
+                Promise<Void> retried = Promise.promise();
+                vertx.setTimer(500, t -> requireUp(deadlineNanos).onComplete(retried));
+                return retried.future();
               }
               JsonObject checks = report.getJsonObject("checks");
               List<String> down =
@@ -65,7 +88,11 @@ public final class Health {
                       .filter(n -> !"UP".equals(checks.getJsonObject(n).getString("status")))
                       .map(n -> n + " (" + checks.getJsonObject(n).getString("error") + ")")
                       .toList();
-              return Future.failedFuture("not reachable: " + String.join(", ", down));
+              return Future.failedFuture(
+                  "not reachable after "
+                      + START_DEADLINE.toSeconds()
+                      + " s: "
+                      + String.join(", ", down));
             });
   }
 

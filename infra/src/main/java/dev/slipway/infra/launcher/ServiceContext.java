@@ -40,7 +40,7 @@ public final class ServiceContext implements AutoCloseable {
   public ServiceContext(Vertx vertx, SlipwayConfig config) {
     this.vertx = vertx;
     this.config = config;
-    this.health = new Health();
+    this.health = new Health(vertx);
   }
 
   public Vertx vertx() {

@@ -243,6 +243,8 @@ public final class EdgeRouterVerticle extends VerticleBase {
 
     private void prepare(HttpClientRequest out, boolean upgrade) {
       upstreamRequest = out;
+      // Failures reach the response Future; this keeps them out of the error log.
+      out.exceptionHandler(e -> log.debug("edge upstream request error=\"{}\"", e.toString()));
       ProxyHeaders.copyRequest(request.headers(), out.headers(), upgrade);
       SocketAddress client = request.remoteAddress();
       ProxyHeaders.forwarded(
@@ -348,9 +350,8 @@ public final class EdgeRouterVerticle extends VerticleBase {
                 timedOut = true;
                 out.reset();
               });
+      // connect() sends the handshake whole; a handshake has no body to pass on.
       Future<HttpClientResponse> answer = out.connect();
-      request.handler(out::write);
-      request.endHandler(v -> out.end());
       request.resume();
       answer.onComplete(
           ar -> {

@@ -1,12 +1,16 @@
 package dev.slipway.gateway.edge;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.RedisServer;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -51,6 +55,7 @@ final class EdgeFixture implements AutoCloseable {
   final Redis redis;
   final Edge edge;
   final HttpClient client;
+  private final Context clientContext;
   private final List<HttpServer> upstreams = new ArrayList<>();
 
   EdgeFixture(EdgeConfig edgeConfig) throws Exception {
@@ -69,6 +74,7 @@ final class EdgeFixture implements AutoCloseable {
     keys = new RedisKeys(config.keyPrefix());
     redis = RedisClients.create(vertx, redisUrl);
     edge = Edge.deploy(vertx, config, redis, edgeConfig).await(30, TimeUnit.SECONDS);
+    clientContext = vertx.getOrCreateContext();
     client =
         vertx.createHttpClient(
             new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(8));
@@ -85,14 +91,18 @@ final class EdgeFixture implements AutoCloseable {
   // --- the deployer's side of the contract ---
 
   /** HSET routes + INCR version + PUBLISH version, as the deployer switches a route. */
-  long route(String app, Upstream upstream) throws Exception {
+  long publishRoute(String app, Upstream upstream) throws Exception {
     redis(Request.cmd(Command.HSET).arg(keys.routes()).arg(app).arg(upstream.toString()));
     return bumpAndPublish();
   }
 
-  long unroute(String app) throws Exception {
-    redis(Request.cmd(Command.HDEL).arg(keys.routes()).arg(app));
-    return bumpAndPublish();
+  /** {@link #publishRoute}, then waits until the edge serves that version. */
+  long route(String app, Upstream upstream) throws Exception {
+    long version = publishRoute(app, upstream);
+    await("routes version " + version + " applied")
+        .atMost(DEADLINE)
+        .until(() -> edge.routes().version() >= version);
+    return version;
   }
 
   long bumpAndPublish() throws Exception {
@@ -145,8 +155,24 @@ final class EdgeFixture implements AutoCloseable {
     }
   }
 
-  /** A request through the edge with {@code Host: host}. */
+  /**
+   * A request through the edge with {@code Host: host}. Sent from one event-loop context: a Vert.x
+   * client driven from test threads picks a new context per request, and a response crossing event
+   * loops that way was seen to lose its end now and then.
+   */
   Future<Reply> send(HttpMethod method, String host, String uri, MultiMap headers, String body) {
+    Promise<Reply> reply = Promise.promise();
+    clientContext.runOnContext(v -> exchange(method, host, uri, headers, body).onComplete(reply));
+    return reply.future().timeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Runs {@code action} on the client's context, for tests that drive the client themselves. */
+  void onClientContext(Runnable action) {
+    clientContext.runOnContext(v -> action.run());
+  }
+
+  private Future<Reply> exchange(
+      HttpMethod method, String host, String uri, MultiMap headers, String body) {
     return client
         .request(new RequestOptions().setHost("127.0.0.1").setPort(port()).setMethod(method))
         .compose(
@@ -162,8 +188,7 @@ final class EdgeFixture implements AutoCloseable {
             response ->
                 response
                     .body()
-                    .map(b -> new Reply(response.statusCode(), response.headers(), b.toString())))
-        .timeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+                    .map(b -> new Reply(response.statusCode(), response.headers(), b.toString())));
   }
 
   Reply get(String host, String uri) throws Exception {

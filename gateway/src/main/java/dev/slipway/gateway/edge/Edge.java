@@ -49,7 +49,13 @@ public final class Edge {
             id -> {
               ids.add(0, id);
               return vertx.deployVerticle(
-                  new EdgeReporter(redis, keys, config.instanceId(), routes, inFlight, edge));
+                  new EdgeReporter(
+                      config.redisUrl().toString(),
+                      keys,
+                      config.instanceId(),
+                      routes,
+                      inFlight,
+                      edge));
             })
         .compose(
             id -> {

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,7 @@ public final class EdgeReporter extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(EdgeReporter.class);
 
-  private final Redis redis;
+  private final String redisUrl;
   private final RedisKeys keys;
   private final String instanceId;
   private final RouteTable routes;
@@ -46,19 +47,25 @@ public final class EdgeReporter extends VerticleBase {
   private final EdgeConfig config;
 
   private Context context;
+  private Redis redis;
   private long timer = -1;
   private boolean writing;
   private boolean writeAgain;
   private boolean stopped;
+  private Future<Void> lastWrite = Future.succeededFuture();
 
+  /**
+   * @param redisUrl where to write; the reporter keeps a connection of its own, so a busy shared
+   *     pool cannot delay a report, and so it outlives the shared client at shutdown to remove it
+   */
   public EdgeReporter(
-      Redis redis,
+      String redisUrl,
       RedisKeys keys,
       String instanceId,
       RouteTable routes,
       InFlight inFlight,
       EdgeConfig config) {
-    this.redis = redis;
+    this.redisUrl = redisUrl;
     this.keys = keys;
     this.instanceId = instanceId;
     this.routes = routes;
@@ -69,6 +76,14 @@ public final class EdgeReporter extends VerticleBase {
   @Override
   public Future<?> start() {
     context = vertx.getOrCreateContext();
+    RedisOptions options =
+        new RedisOptions().setConnectionString(redisUrl).setMaxPoolSize(1).setMaxPoolWaiting(64);
+    options
+        .getNetClientOptions()
+        .setConnectTimeout((int) config.redisTimeout().toMillis())
+        .setTcpKeepAlive(true);
+    // Created on this verticle's context: Vert.x closes it after stop(), not before.
+    redis = Redis.createClient(vertx, options);
     routes.onApplied(applied -> context.runOnContext(v -> report()));
     inFlight.onIdle(
         upstream -> {
@@ -84,10 +99,15 @@ public final class EdgeReporter extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    // A gateway shutting down leaves no report behind for a drain to wait on.
-    return redis
-        .send(Request.cmd(Command.DEL).arg(keys.edge(instanceId)))
+    // A gateway shutting down leaves no report behind for a drain to wait on; a write still
+    // under way must land before the delete, not after it.
+    return lastWrite
+        .transform(ar -> redis.send(Request.cmd(Command.DEL).arg(keys.edge(instanceId))))
         .timeout(config.redisTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .onFailure(
+            e ->
+                log.warn(
+                    "edge report not removed instanceId={} error=\"{}\"", instanceId, e.toString()))
         .recover(e -> Future.succeededFuture());
   }
 
@@ -127,23 +147,25 @@ public final class EdgeReporter extends VerticleBase {
               hset.arg(field);
               hset.arg(value);
             });
-    return redis
-        .batch(
-            List.of(
-                Request.cmd(Command.MULTI),
-                Request.cmd(Command.DEL).arg(key),
-                hset,
-                Request.cmd(Command.PEXPIRE).arg(key).arg(config.reportTtl().toMillis()),
-                Request.cmd(Command.EXEC)))
-        .timeout(config.redisTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .<Void>mapEmpty()
-        .andThen(
-            ar -> {
-              writing = false;
-              if (writeAgain) {
-                writeAgain = false;
-                report();
-              }
-            });
+    lastWrite =
+        redis
+            .batch(
+                List.of(
+                    Request.cmd(Command.MULTI),
+                    Request.cmd(Command.DEL).arg(key),
+                    hset,
+                    Request.cmd(Command.PEXPIRE).arg(key).arg(config.reportTtl().toMillis()),
+                    Request.cmd(Command.EXEC)))
+            .timeout(config.redisTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .<Void>mapEmpty()
+            .andThen(
+                ar -> {
+                  writing = false;
+                  if (writeAgain) {
+                    writeAgain = false;
+                    report();
+                  }
+                });
+    return lastWrite;
   }
 }

@@ -73,6 +73,12 @@ class EdgeRouterIT {
         .isEqualTo("/apps/shop");
     assertThat(fx.get("127.0.0.1", "/apps/shop").json().getString("uri")).isEqualTo("/");
 
+    EdgeFixture.Reply head = fx.send(HttpMethod.HEAD, host, "/cart", null, null).await();
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(byHost.headers().get("content-length"))
+        .isEqualTo(String.valueOf(byHost.body().length()));
+
     MultiMap sent =
         MultiMap.caseInsensitiveMultiMap()
             .add("X-Forwarded-For", "203.0.113.9")

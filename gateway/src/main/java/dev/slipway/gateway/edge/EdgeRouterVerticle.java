@@ -108,11 +108,6 @@ public final class EdgeRouterVerticle extends VerticleBase {
         .onSuccess(s -> log.debug("edge router up port={} domain={}", s.actualPort(), domain));
   }
 
-  /** The port the edge listens on (useful when configured as 0). */
-  public int actualPort() {
-    return server.actualPort();
-  }
-
   private void handle(HttpServerRequest request) {
     // Nothing of the body may arrive before the upstream request can take it.
     request.pause();

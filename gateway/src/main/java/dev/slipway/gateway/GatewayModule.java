@@ -1,5 +1,7 @@
 package dev.slipway.gateway;
 
+import dev.slipway.gateway.edge.Edge;
+import dev.slipway.gateway.edge.EdgeConfig;
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.kafka.EventPublisher;
@@ -77,6 +79,10 @@ public final class GatewayModule implements ServiceModule {
                                           credentials,
                                           options),
                                   new DeploymentOptions()));
-            });
+            })
+        .compose(
+            v ->
+                Edge.deploy(
+                    context.vertx(), config, context.redis(), EdgeConfig.from(Env.system())));
   }
 }

@@ -82,7 +82,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
               Map.entry("share.coordinator.state.topic.min.isr", "1"),
               // A consumer joining a fresh group should not wait 3 s for others that never come.
               Map.entry("group.initial.rebalance.delay.ms", "0"),
-              Map.entry("log.flush.interval.messages", "1000"),
               Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
       if (!Files.exists(logDir.resolve("meta.properties"))) {
         format(dataDir, props);

@@ -108,14 +108,14 @@ class ContainersApiIT {
   void getOne() throws Exception {
     String app = app();
     String id = Projection.containerId();
-    projection.container(id, app, "slipway-" + app + "-1-green", "running", 49200);
+    projection.container(id, app, "slipway-" + app + "-1-blue", "running", 49200);
 
     HttpResponse<String> byId = gw.get("/api/v1/containers/" + id, READ_TOKEN);
     assertThat(byId.statusCode()).isEqualTo(200);
     JsonObject view = json(byId);
     assertThat(view.getString("id")).isEqualTo(id);
     assertThat(view.getString("app")).isEqualTo(app);
-    assertThat(view.getString("color")).isEqualTo("green");
+    assertThat(view.getString("color")).isEqualTo("blue");
     assertThat(view.getString("revision")).isEqualTo("3");
     assertThat(view.getString("image")).isEqualTo("registry.local/" + app + ":3");
     assertThat(view.getJsonArray("ports").getJsonObject(0).getInteger("host_port"))

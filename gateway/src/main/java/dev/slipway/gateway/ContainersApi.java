@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /** {@code /api/v1/containers}: the managed containers as the reconciler projects them. */
@@ -160,9 +159,5 @@ final class ContainersApi {
 
   private static Comparator<String> nullsLast() {
     return Comparator.nullsLast(Comparator.<String>naturalOrder());
-  }
-
-  static boolean sameApp(String app, JsonObject view) {
-    return app == null || Objects.equals(app, view.getString(ContainerHash.APP));
   }
 }

@@ -50,14 +50,16 @@ import java.util.function.Supplier;
  *   <li>Lag from a container state change to an SSE client of {@code /api/v1/events}: {@value
  *       #CHANGES_DEFAULT} stops and starts of labelled busybox containers. Each change's reference
  *       time is the engine's own timestamp of the event ({@code timeNano} of {@code die} or {@code
- *       start} on the engine's event stream, which this benchmark follows itself, like {@code docker
- *       events}); the baseline is the arrival of that same event on the benchmark's engine stream.
+ *       start} on the engine's event stream, which this benchmark follows itself, like {@code
+ *       docker events}); the baseline is the arrival of that same event on the benchmark's engine
+ *       stream.
  *   <li>Full resync of {@value #CONTAINERS_DEFAULT} managed containers: the platform runs with
- *       {@code SLIPWAY_RESYNC_INTERVAL=1s}; the benchmark deletes every key of the platform (as a
- *       FLUSHALL of its Redis would) and times until the projection holds every container again,
- *       which includes the wait (up to the interval) until the next periodic resync notices. The
- *       baseline is one {@code docker ps -a} + sequential {@code docker inspect} of all of them,
- *       done by the benchmark.
+ *       {@code SLIPWAY_RESYNC_INTERVAL=1s} (throughout, so the lag is measured with the periodic
+ *       resync running too); the benchmark deletes every key of the platform at once (as a FLUSHALL
+ *       of its Redis would) and times until the projection holds every container again, which
+ *       includes the wait (up to the interval) until the next periodic resync notices. The baseline
+ *       is one {@code docker ps -a} + sequential {@code docker inspect} of all of them, done by the
+ *       benchmark.
  *   <li>The platform's RSS idle and with the containers projected.
  * </ol>
  *
@@ -93,6 +95,7 @@ public final class ReconcileBench {
 
   private final List<Seen> engineSeen = Collections.synchronizedList(new ArrayList<>());
   private final List<Seen> sseSeen = Collections.synchronizedList(new ArrayList<>());
+  private volatile int vanished;
 
   public static void main(String[] args) throws Exception {
     new ReconcileBench().runAll();
@@ -102,21 +105,28 @@ public final class ReconcileBench {
   private void runAll() throws Exception {
     BusyboxImages.build(image, List.of("CMD [\"/bin/sleep\", \"86400\"]"), Map.of());
     try {
+      RedisKeys keys = new RedisKeys("bench-" + run + ":");
       Lag lag;
       long rssIdleKb;
       long rssLoadedKb;
       long peakKb;
       List<Double> listInspect = new ArrayList<>();
-      RedisKeys keys = new RedisKeys("bench-" + run + "-a:");
+      List<Double> total = new ArrayList<>();
+      List<Double> rebuild = new ArrayList<>();
+      int projected;
+      // One platform for everything: it starts before any of the benchmark's containers exists,
+      // so nothing it does at start (a deployer's recovery) sees them.
       try (Platform platform =
-          Platform.start(RedisServer.url(), Map.of(RedisKeys.ENV, keys.prefix()))) {
+          Platform.start(
+              RedisServer.url(),
+              Map.of(RedisKeys.ENV, keys.prefix(), "SLIPWAY_RESYNC_INTERVAL", RESYNC_INTERVAL))) {
         settle();
         rssIdleKb = platform.memoryKb().get("VmRSS");
         createAndStart(LAG_CONTAINERS);
-        awaitProjected(keys, LAG_CONTAINERS, Duration.ofSeconds(60));
+        awaitProjected(keys, Duration.ofSeconds(60));
         lag = lag(platform);
         createAndStart(CONTAINERS - LAG_CONTAINERS);
-        awaitProjected(keys, CONTAINERS, Duration.ofMinutes(3));
+        projected = awaitProjected(keys, Duration.ofMinutes(3));
         for (int round = 0; round < RESYNC_ROUNDS; round++) {
           listInspect.add(listAndInspect());
         }
@@ -124,30 +134,19 @@ public final class ReconcileBench {
         Map<String, Long> memory = platform.memoryKb();
         rssLoadedKb = memory.get("VmRSS");
         peakKb = memory.get("VmHWM");
-      }
-
-      List<Double> total = new ArrayList<>();
-      List<Double> rebuild = new ArrayList<>();
-      RedisKeys keys2 = new RedisKeys("bench-" + run + "-b:");
-      try (Platform platform =
-          Platform.start(
-              RedisServer.url(),
-              Map.of(RedisKeys.ENV, keys2.prefix(), "SLIPWAY_RESYNC_INTERVAL", RESYNC_INTERVAL))) {
-        awaitProjected(keys2, CONTAINERS, Duration.ofMinutes(3));
         for (int round = 0; round < RESYNC_ROUNDS; round++) {
-          double[] r = flushAndResync(keys2);
+          double[] r = flushAndResync(keys);
           total.add(r[0]);
           rebuild.add(r[1]);
         }
       }
       deleteKeys(keys);
-      deleteKeys(keys2);
 
       Stats.print(
           "bench reconcile — "
               + lag.sse.size()
               + " container state changes, "
-              + CONTAINERS
+              + projected
               + " managed containers, "
               + RESYNC_ROUNDS
               + " resync rounds ("
@@ -192,19 +191,23 @@ public final class ReconcileBench {
                   Stats.f(Stats.median(rebuild) / Stats.median(listInspect), 1),
                   ""),
               List.of(
-                  "platform RSS idle → " + CONTAINERS + " containers, MiB (peak)",
+                  "platform RSS idle → " + projected + " containers, MiB (peak)",
                   rssIdleKb / 1024 + " → " + rssLoadedKb / 1024 + " (" + peakKb / 1024 + ")",
                   "",
                   "",
                   "")));
       System.out.println(
-          "lag reference: the engine's timeNano of die/start; baseline: the same event arriving on"
-              + " the benchmark's own engine event stream. Resync: SLIPWAY_RESYNC_INTERVAL="
+          "Platform: SLIPWAY_RESYNC_INTERVAL="
               + RESYNC_INTERVAL
-              + ", every platform key deleted, timed until the container set holds all "
-              + CONTAINERS
-              + " again (includes the wait for the next periodic pass). Baseline: docker ps -a"
-              + " + sequential inspect of every container, by the benchmark.");
+              + " throughout. Lag reference: the engine's timeNano of die/start; baseline: the"
+              + " same event arriving on the benchmark's own engine event stream. Resync: every"
+              + " platform key deleted at once (a FLUSHALL of its data), timed until the container"
+              + " set holds every container again; this includes the wait for the next periodic"
+              + " pass. Baseline: docker ps -a + sequential inspect of every container, by the"
+              + " benchmark."
+              + (vanished > 0
+                  ? " " + vanished + " containers were removed by something else during the run."
+                  : ""));
     } finally {
       removeContainers();
       BusyboxImages.remove(image);
@@ -286,13 +289,13 @@ public final class ReconcileBench {
     List<Container> listed =
         docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(RUN_LABEL, run)).exec();
     for (Container c : listed) {
-      docker.inspectContainerCmd(c.getId()).exec();
+      try {
+        docker.inspectContainerCmd(c.getId()).exec();
+      } catch (NotFoundException removedBySomethingElse) {
+        // Counted by the next alive() call.
+      }
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    if (listed.size() != CONTAINERS) {
-      throw new IllegalStateException("listed " + listed.size() + " of " + CONTAINERS);
-    }
-    return seconds;
+    return (System.nanoTime() - start) / 1e9;
   }
 
   // ------------------------------------------------------------------ lag
@@ -302,7 +305,7 @@ public final class ReconcileBench {
   private Lag lag(Platform platform) throws Exception {
     List<String> ids;
     synchronized (containers) {
-      ids = List.copyOf(containers.subList(0, LAG_CONTAINERS));
+      ids = new ArrayList<>(containers.subList(0, LAG_CONTAINERS));
     }
     Map<String, Boolean> running = new HashMap<>();
     ids.forEach(id -> running.put(id, true));
@@ -316,10 +319,19 @@ public final class ReconcileBench {
         String action = stop ? "die" : "start";
         String state = stop ? "exited" : "running";
         long issued = epochNanos();
-        if (stop) {
-          docker.stopContainerCmd(id).withTimeout(0).exec();
-        } else {
-          docker.startContainerCmd(id).exec();
+        try {
+          if (stop) {
+            docker.stopContainerCmd(id).withTimeout(0).exec();
+          } else {
+            docker.startContainerCmd(id).exec();
+          }
+        } catch (NotFoundException removedBySomethingElse) {
+          vanished++;
+          ids.remove(id);
+          if (ids.isEmpty()) {
+            throw new IllegalStateException("every container of the lag run was removed");
+          }
+          continue;
         }
         running.put(id, !stop);
         Seen raw = await(() -> find(engineSeen, id, action, issued), "engine " + action + " " + id);
@@ -411,10 +423,7 @@ public final class ReconcileBench {
                         JsonNode data = Json.mapper().readTree(line.substring(5).trim());
                         sseSeen.add(
                             new Seen(
-                                data.path("id").asText(),
-                                data.path("state").asText(),
-                                0,
-                                arrived));
+                                data.path("id").asText(), data.path("state").asText(), 0, arrived));
                       } else if (line.isEmpty()) {
                         event = null;
                       }
@@ -438,17 +447,18 @@ public final class ReconcileBench {
 
   /** Seconds from deleting every key to the full projection: total, and first entry → all. */
   private double[] flushAndResync(RedisKeys keys) throws Exception {
+    List<String> ids = alive();
     deleteKeys(keys);
     long start = System.nanoTime();
     long first = -1;
     long deadline = start + Duration.ofMinutes(2).toNanos();
     while (System.nanoTime() < deadline) {
-      long count = send(Request.cmd(Command.SCARD).arg(keys.containers())).toLong();
+      int present = projected(keys, ids);
       long now = System.nanoTime();
-      if (count > 0 && first < 0) {
+      if (present > 0 && first < 0) {
         first = now;
       }
-      if (count >= CONTAINERS) {
+      if (present == ids.size()) {
         return new double[] {(now - start) / 1e9, (now - first) / 1e9};
       }
       TimeUnit.MILLISECONDS.sleep(2);
@@ -456,15 +466,50 @@ public final class ReconcileBench {
     throw new IllegalStateException("the projection was not rebuilt within 2 minutes");
   }
 
-  private void awaitProjected(RedisKeys keys, int count, Duration timeout) throws Exception {
+  /** Waits until every container of this run is in the projection; answers how many. */
+  private int awaitProjected(RedisKeys keys, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      if (send(Request.cmd(Command.SCARD).arg(keys.containers())).toLong() >= count) {
-        return;
+      List<String> ids = alive();
+      if (projected(keys, ids) == ids.size()) {
+        return ids.size();
       }
       TimeUnit.MILLISECONDS.sleep(50);
     }
-    throw new IllegalStateException(count + " containers not projected within " + timeout);
+    throw new IllegalStateException("this run's containers not projected within " + timeout);
+  }
+
+  /** How many of {@code ids} the container set holds; the engine has others' containers too. */
+  private int projected(RedisKeys keys, List<String> ids) throws Exception {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    Request request = Request.cmd(Command.SMISMEMBER).arg(keys.containers());
+    ids.forEach(request::arg);
+    int present = 0;
+    for (Response member : send(request)) {
+      present += member.toInteger();
+    }
+    return present;
+  }
+
+  /** This run's containers that still exist (a shared engine may have others remove some). */
+  private List<String> alive() {
+    List<String> ids =
+        docker
+            .listContainersCmd()
+            .withShowAll(true)
+            .withLabelFilter(Map.of(RUN_LABEL, run))
+            .exec()
+            .stream()
+            .map(Container::getId)
+            .toList();
+    int created;
+    synchronized (containers) {
+      created = containers.size();
+    }
+    vanished = Math.max(vanished, created - ids.size());
+    return ids;
   }
 
   /** Deletes every key under the prefix in one command, as a FLUSHALL of the platform's Redis. */

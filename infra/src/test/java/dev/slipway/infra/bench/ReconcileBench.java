@@ -90,7 +90,10 @@ public final class ReconcileBench {
   private final Vertx vertx = Vertx.vertx();
   private final Redis redis = RedisClients.create(vertx, RedisServer.url());
 
-  /** One sighting of a change: what changed, the engine's time of it, when it arrived. */
+  /**
+   * One sighting of a change: what changed, the engine's time of it (for an SSE event: when its
+   * feed entry was appended), when it arrived.
+   */
   private record Seen(String container, String what, long engineNanos, long arrivedNanos) {}
 
   private final List<Seen> engineSeen = Collections.synchronizedList(new ArrayList<>());
@@ -170,6 +173,22 @@ public final class ReconcileBench {
                   "state change → SSE client max, ms",
                   Stats.f(Stats.percentile(lag.sse, 100), 1),
                   Stats.f(Stats.percentile(lag.engine, 100), 1),
+                  "",
+                  ""),
+              List.of(
+                  "  of which engine event → feed entry (reconciler) p50 / p99, ms",
+                  Stats.f(Stats.percentile(lag.toFeed, 50), 0)
+                      + " / "
+                      + Stats.f(Stats.percentile(lag.toFeed, 99), 0),
+                  "",
+                  "",
+                  ""),
+              List.of(
+                  "  of which feed entry → SSE client (gateway) p50 / p99, ms",
+                  Stats.f(Stats.percentile(lag.feedToSse, 50), 0)
+                      + " / "
+                      + Stats.f(Stats.percentile(lag.feedToSse, 99), 0),
+                  "",
                   "",
                   ""),
               List.of(
@@ -300,7 +319,12 @@ public final class ReconcileBench {
 
   // ------------------------------------------------------------------ lag
 
-  private record Lag(List<Double> sse, List<Double> engine) {}
+  /**
+   * Per change, in ms: engine event → SSE client, → the benchmark's own engine stream, → the feed
+   * entry (reconciler), and feed entry → SSE client (gateway).
+   */
+  private record Lag(
+      List<Double> sse, List<Double> engine, List<Double> toFeed, List<Double> feedToSse) {}
 
   private Lag lag(Platform platform) throws Exception {
     List<String> ids;
@@ -313,6 +337,8 @@ public final class ReconcileBench {
         Closeable sse = followSse(platform)) {
       List<Double> sseLag = new ArrayList<>();
       List<Double> engineLag = new ArrayList<>();
+      List<Double> toFeed = new ArrayList<>();
+      List<Double> feedToSse = new ArrayList<>();
       for (int i = 0; i < CHANGES; i++) {
         String id = ids.get(i % ids.size());
         boolean stop = running.get(id);
@@ -341,8 +367,11 @@ public final class ReconcileBench {
                 "SSE " + state + " of " + id);
         sseLag.add((feed.arrivedNanos() - raw.engineNanos()) / 1e6);
         engineLag.add((raw.arrivedNanos() - raw.engineNanos()) / 1e6);
+        // Stream ids have millisecond resolution: the split is good to a millisecond.
+        toFeed.add((feed.engineNanos() - raw.engineNanos()) / 1e6);
+        feedToSse.add((feed.arrivedNanos() - feed.engineNanos()) / 1e6);
       }
-      return new Lag(sseLag, engineLag);
+      return new Lag(sseLag, engineLag, toFeed, feedToSse);
     }
   }
 

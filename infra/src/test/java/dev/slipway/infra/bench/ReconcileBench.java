@@ -443,18 +443,30 @@ public final class ReconcileBench {
                   try (BufferedReader in =
                       new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
                     String event = null;
+                    String id = null;
                     String line;
                     while ((line = in.readLine()) != null) {
                       if (line.startsWith("event:")) {
                         event = line.substring(6).trim();
+                      } else if (line.startsWith("id:")) {
+                        id = line.substring(3).trim();
                       } else if (line.startsWith("data:") && "container".equals(event)) {
                         long arrived = epochNanos();
                         JsonNode data = Json.mapper().readTree(line.substring(5).trim());
+                        // The stream id's first part is when Redis appended the feed entry.
+                        long appended =
+                            id == null
+                                ? 0
+                                : Long.parseLong(id.substring(0, id.indexOf('-'))) * 1_000_000L;
                         sseSeen.add(
                             new Seen(
-                                data.path("id").asText(), data.path("state").asText(), 0, arrived));
+                                data.path("id").asText(),
+                                data.path("state").asText(),
+                                appended,
+                                arrived));
                       } else if (line.isEmpty()) {
                         event = null;
+                        id = null;
                       }
                     }
                   } catch (Exception closed) {

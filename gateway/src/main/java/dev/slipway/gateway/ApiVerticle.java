@@ -28,6 +28,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,9 @@ public final class ApiVerticle extends VerticleBase {
   /** The contract, on the class path and served as is. */
   static final String OPENAPI_RESOURCE = "openapi.yaml";
 
+  /** The operations that answer with an event stream, and so also take {@code ?access_token=}. */
+  static final Set<String> SSE_OPERATIONS = Set.of("streamBuildLogs", "streamEvents");
+
   /** The largest request body accepted. */
   static final int MAX_BODY_BYTES = 64 * 1024;
 
@@ -56,7 +60,7 @@ public final class ApiVerticle extends VerticleBase {
   private final CredentialStore credentials;
   private final GatewayOptions options;
   private Redis blockingRedis;
-  private LogHub logs;
+  private StreamHub streams;
 
   public ApiVerticle(
       Health health,
@@ -91,8 +95,8 @@ public final class ApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    if (logs != null) {
-      logs.close();
+    if (streams != null) {
+      streams.close();
     }
     return blockingRedis == null ? Future.succeededFuture() : blockingRedis.close();
   }
@@ -102,11 +106,12 @@ public final class ApiVerticle extends VerticleBase {
     TopicSet topics = TopicSet.withPrefix(config.topicPrefix());
     RedisStore store = new RedisStore(redis, options.redisTimeout());
     blockingRedis = blockingClient();
-    logs = new LogHub(vertx, blockingRedis, keys, options);
+    streams = new StreamHub(vertx, blockingRedis, options);
     BuildsApi builds =
         new BuildsApi(
             store, keys, topics, publisher, new BuildRequestRules(config.gitSchemes()), options);
     CredentialsApi creds = new CredentialsApi(credentials);
+    ContainersApi containers = new ContainersApi(store, keys);
     ContractValidation validation = new ContractValidation(vertx, contract);
     Auth auth = new Auth(config.apiTokens());
 
@@ -130,6 +135,13 @@ public final class ApiVerticle extends VerticleBase {
         "/api/v1/builds/:id/logs",
         "streamBuildLogs",
         ctx -> followLog(ctx, builds, keys, store));
+    api.route(HttpMethod.GET, "/api/v1/containers", "listContainers", containers::list);
+    api.route(HttpMethod.GET, "/api/v1/containers/:id", "getContainer", containers::get);
+    api.route(
+        HttpMethod.GET,
+        "/api/v1/events",
+        "streamEvents",
+        ctx -> followEvents(ctx, keys, store, containers));
     api.route(
         HttpMethod.GET, "/api/v1/registry-credentials", "listRegistryCredentials", creds::list);
     api.route(
@@ -152,11 +164,7 @@ public final class ApiVerticle extends VerticleBase {
   private Future<Void> followLog(
       RoutingContext ctx, BuildsApi builds, RedisKeys keys, RedisStore store) {
     String id = ctx.pathParam("id");
-    String lastEventId = ctx.request().getHeader("Last-Event-ID");
-    if (lastEventId == null) {
-      lastEventId = ctx.request().getParam("last_event_id");
-    }
-    String resumeAfter = lastEventId;
+    String resumeAfter = lastEventId(ctx);
     return builds
         .exists(id)
         .compose(
@@ -164,10 +172,40 @@ public final class ApiVerticle extends VerticleBase {
               if (!exists) {
                 return Future.failedFuture(Problem.notFound("no build " + id).exception());
               }
-              new SseClient(vertx, ctx, id, keys.buildLog(id), resumeAfter, logs, store, options)
+              new SseClient(
+                      vertx,
+                      ctx,
+                      new BuildLogSource(keys, id),
+                      resumeAfter,
+                      streams,
+                      store,
+                      options)
                   .start();
               return Future.succeededFuture();
             });
+  }
+
+  private Future<Void> followEvents(
+      RoutingContext ctx, RedisKeys keys, RedisStore store, ContainersApi containers) {
+    FeedSource.Filter filter =
+        FeedSource.Filter.parse(ctx.request().getParam("type"), ctx.request().getParam("app"));
+    boolean snapshot = Boolean.parseBoolean(ctx.request().getParam("snapshot"));
+    new SseClient(
+            vertx,
+            ctx,
+            new FeedSource(keys, store, containers, filter, snapshot),
+            lastEventId(ctx),
+            streams,
+            store,
+            options)
+        .start();
+    return Future.succeededFuture();
+  }
+
+  /** Where an SSE client resumes: the header EventSource sends, or the query parameter. */
+  private static String lastEventId(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Last-Event-ID");
+    return header != null ? header : ctx.request().getParam("last_event_id");
   }
 
   /** Authenticate, then (for bodies) check media type, size and syntax, then validate, handle. */
@@ -178,7 +216,7 @@ public final class ApiVerticle extends VerticleBase {
         String operationId,
         Function<RoutingContext, Future<?>> handler) {
       boolean mutation = method != HttpMethod.GET && method != HttpMethod.HEAD;
-      boolean sse = operationId.equals("streamBuildLogs");
+      boolean sse = SSE_OPERATIONS.contains(operationId);
       // Authentication on a route of its own, ahead of the body: Vert.x runs body handlers
       // before user handlers within one route, and an unauthenticated body is never read.
       router.route(method, path).handler(auth.require(mutation ? Scope.WRITE : Scope.READ, sse));

@@ -8,8 +8,8 @@ import java.time.Duration;
  * @param heartbeat how often an idle SSE stream gets a comment line, so proxies keep it open
  * @param slowClientTimeout how long an SSE client may leave its write queue full before it is
  *     disconnected (it can resume with Last-Event-ID)
- * @param maxLogFollowers how many build log streams are followed at once (one blocking Redis
- *     connection each)
+ * @param maxLogFollowers how many Redis streams (build logs, the change feed) are followed at once
+ *     (one blocking Redis connection each, shared by every SSE client of that stream)
  * @param maxSseClients how many SSE clients are served at once
  * @param redisTimeout the limit on each Redis command
  * @param publishTimeout the limit on a Kafka publish (acks from all in-sync replicas)

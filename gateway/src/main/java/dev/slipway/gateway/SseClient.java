@@ -1,7 +1,9 @@
 package dev.slipway.gateway;
 
 import dev.slipway.gateway.RedisReplies.Entry;
-import dev.slipway.infra.redis.BuildHash;
+import dev.slipway.gateway.SseSource.SseEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
@@ -10,18 +12,18 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One SSE client of a build's log: replays the stream from Redis, then takes live entries from the
- * build's shared reader ({@link LogHub}), and ends after the {@code status} entry.
+ * One SSE client of a Redis stream ({@link SseSource}: a build's log, the change feed): whatever
+ * the source sends first, then the stream replayed from Redis, then live entries from the stream's
+ * shared reader ({@link StreamHub}).
  *
- * <p>No gap, no duplicate: the client joins the reader before it replays, buffers live entries
- * while replaying, and sends each entry only if its id is after the last one sent. Should the
- * buffer overflow, it is dropped and the replay reads once more: the dropped entries are in Redis
- * by then.
+ * <p>No gap, no duplicate: the client joins the reader before anything else, buffers live entries
+ * while the source begins and the replay runs, and sends each entry only if its id is after the
+ * last one seen. Should the buffer overflow, it is dropped and the replay reads once more: the
+ * dropped entries are in Redis by then.
  *
  * <p>Backpressure: when the response's write queue is full the client stops taking live entries
  * (the reader never waits for it). If the queue drains within {@link
@@ -34,8 +36,12 @@ final class SseClient {
   private static final int PAGE = 200;
   private static final int MAX_PENDING = 1_000;
 
+  /** The id before every entry; never sent as an event id. */
+  static final String BEFORE_ALL = "0-0";
+
   private enum State {
     JOINING,
+    BEGINNING,
     REPLAYING,
     LIVE,
     PAUSED,
@@ -45,14 +51,17 @@ final class SseClient {
   private final Vertx vertx;
   private final RoutingContext ctx;
   private final HttpServerResponse response;
-  private final String buildId;
-  private final String key;
-  private final LogHub hub;
+  private final SseSource source;
+  private final StreamHub hub;
   private final RedisStore redis;
   private final GatewayOptions options;
   private final ArrayDeque<Entry> pending = new ArrayDeque<>();
+  private final String lastEventId;
   private State state = State.JOINING;
+  // The position in the stream: the id of the last entry sent or skipped.
   private String lastSent;
+  // The last id the client was told, so a heartbeat can move a filtered client's resume point.
+  private String lastWrittenId;
   private int overflows;
   private long heartbeatTimer = -1;
   private long slowTimer = -1;
@@ -61,18 +70,17 @@ final class SseClient {
   SseClient(
       Vertx vertx,
       RoutingContext ctx,
-      String buildId,
-      String key,
+      SseSource source,
       String lastEventId,
-      LogHub hub,
+      StreamHub hub,
       RedisStore redis,
       GatewayOptions options) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.response = ctx.response();
-    this.buildId = buildId;
-    this.key = key;
-    this.lastSent = lastEventId;
+    this.source = source;
+    this.lastEventId = lastEventId;
+    this.lastWrittenId = lastEventId;
     this.hub = hub;
     this.redis = redis;
     this.options = options;
@@ -87,7 +95,7 @@ final class SseClient {
     joined = true;
     response.closeHandler(v -> finish());
     response.exceptionHandler(e -> finish());
-    hub.join(buildId, this)
+    hub.join(source.key(), this)
         .onSuccess(
             v -> {
               if (state == State.DONE) {
@@ -100,16 +108,9 @@ final class SseClient {
                   .putHeader("cache-control", "no-cache")
                   .putHeader("x-accel-buffering", "no");
               // A first comment sends the headers now, so the client knows the stream is open.
-              response.write(": build " + buildId + "\n\n");
-              heartbeatTimer =
-                  vertx.setPeriodic(
-                      options.heartbeat().toMillis(),
-                      t -> {
-                        if (state != State.DONE && !response.writeQueueFull()) {
-                          response.write(": heartbeat\n\n");
-                        }
-                      });
-              replay();
+              response.write(": " + source.label() + "\n\n");
+              heartbeatTimer = vertx.setPeriodic(options.heartbeat().toMillis(), t -> heartbeat());
+              begin();
             })
         .onFailure(
             e -> {
@@ -117,15 +118,54 @@ final class SseClient {
               if (e instanceof Problem.ProblemException p) {
                 p.problem().send(response);
               } else {
-                Problem.unavailable("the log cannot be followed now; retry").send(response);
+                Problem.unavailable("the stream cannot be followed now; retry").send(response);
               }
             });
   }
 
-  /** An entry from the build's reader. */
+  private void begin() {
+    state = State.BEGINNING;
+    source
+        .begin(this, lastEventId)
+        .onComplete(
+            ar -> {
+              if (state != State.BEGINNING) {
+                return;
+              }
+              if (ar.failed()) {
+                log.warn(
+                    "sse stream could not begin {} error=\"{}\"",
+                    source.label(),
+                    ar.cause().toString());
+                disconnect();
+                return;
+              }
+              lastSent = ar.result();
+              replay();
+            });
+  }
+
+  private void heartbeat() {
+    if (state == State.DONE || response.writeQueueFull()) {
+      return;
+    }
+    // An id-only block moves the client's Last-Event-ID past entries its filter skipped, so a
+    // reconnect does not replay them (and does not find its id trimmed away) without need.
+    if (state == State.LIVE
+        && lastSent != null
+        && !lastSent.equals(BEFORE_ALL)
+        && !lastSent.equals(lastWrittenId)) {
+      lastWrittenId = lastSent;
+      response.write(": heartbeat\nid: " + lastSent + "\n\n");
+    } else {
+      response.write(": heartbeat\n\n");
+    }
+  }
+
+  /** An entry from the stream's reader. */
   void live(Entry entry) {
     switch (state) {
-      case JOINING, REPLAYING -> {
+      case JOINING, BEGINNING, REPLAYING -> {
         if (pending.size() >= MAX_PENDING) {
           pending.clear();
           overflows++;
@@ -147,6 +187,57 @@ final class SseClient {
     }
   }
 
+  // ------------------------------------------------------------ for sources
+
+  /** Whether the client is still connected. */
+  boolean open() {
+    return state != State.DONE;
+  }
+
+  /** Writes one event; {@code id} may be null (the client's Last-Event-ID stays as it was). */
+  void event(String id, String name, JsonObject data) {
+    if (state == State.DONE) {
+      return;
+    }
+    StringBuilder out = new StringBuilder();
+    if (id != null) {
+      out.append("id: ").append(id).append('\n');
+      lastWrittenId = id;
+    }
+    out.append("event: ").append(name).append("\ndata: ").append(data.encode()).append("\n\n");
+    response.write(out.toString());
+  }
+
+  /**
+   * Completes when the client can take more: at once, or when its write queue drains. Fails, and
+   * disconnects the client, when it does not drain within the slow-client timeout.
+   */
+  Future<Void> writable() {
+    if (state == State.DONE) {
+      return Future.failedFuture("client gone");
+    }
+    if (!response.writeQueueFull()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> drained = Promise.promise();
+    long timer =
+        vertx.setTimer(
+            options.slowClientTimeout().toMillis(),
+            t -> {
+              if (drained.tryFail("client too slow")) {
+                tooSlow();
+              }
+            });
+    response.drainHandler(
+        v -> {
+          vertx.cancelTimer(timer);
+          drained.tryComplete();
+        });
+    return drained.future();
+  }
+
+  // ------------------------------------------------------------ replay and live
+
   private void replay() {
     state = State.REPLAYING;
     pending.clear();
@@ -160,10 +251,16 @@ final class SseClient {
     int overflowsAtRequest = overflows;
     String start = lastSent == null ? "-" : StreamIds.next(lastSent);
     redis
-        .send(Request.cmd(Command.XRANGE).arg(key).arg(start).arg("+").arg("COUNT").arg(PAGE))
+        .send(
+            Request.cmd(Command.XRANGE)
+                .arg(source.key())
+                .arg(start)
+                .arg("+")
+                .arg("COUNT")
+                .arg(PAGE))
         .onFailure(
             e -> {
-              log.warn("log replay failed buildId={} error=\"{}\"", buildId, e.toString());
+              log.warn("sse replay failed {} error=\"{}\"", source.label(), e.toString());
               disconnect();
             })
         .onSuccess(
@@ -207,7 +304,14 @@ final class SseClient {
   private void pause() {
     state = State.PAUSED;
     pending.clear();
-    slowTimer = vertx.setTimer(options.slowClientTimeout().toMillis(), t -> tooSlow());
+    slowTimer =
+        vertx.setTimer(
+            options.slowClientTimeout().toMillis(),
+            t -> {
+              if (state == State.PAUSED) {
+                tooSlow();
+              }
+            });
     response.drainHandler(
         v -> {
           if (state == State.PAUSED) {
@@ -218,12 +322,12 @@ final class SseClient {
   }
 
   private void tooSlow() {
-    if (state != State.PAUSED) {
+    if (state == State.DONE) {
       return;
     }
     log.info(
-        "sse client too slow, disconnected buildId={} lastEventId={} waitedMs={}",
-        buildId,
+        "sse client too slow, disconnected {} lastEventId={} waitedMs={}",
+        source.label(),
         lastSent,
         options.slowClientTimeout().toMillis());
     disconnect();
@@ -240,44 +344,14 @@ final class SseClient {
 
   private void send(Entry entry) {
     lastSent = entry.id();
-    Map<String, String> f = entry.fields();
-    String type = f.getOrDefault(BuildHash.Log.TYPE, "");
-    JsonObject data = new JsonObject();
-    switch (type) {
-      case "log" -> {
-        String seq = f.get(BuildHash.Log.SEQ);
-        if (seq != null && seq.matches("[0-9]{1,18}")) {
-          data.put("seq", Long.parseLong(seq));
-        }
-        put(data, "time", f.get(BuildHash.Log.TIME));
-        put(data, "stream", f.get(BuildHash.Log.STREAM));
-        data.put("text", f.getOrDefault(BuildHash.Log.TEXT, ""));
-      }
-      case "phase" -> {
-        put(data, "phase", f.get(BuildHash.Log.PHASE));
-        put(data, "time", f.get(BuildHash.Log.TIME));
-      }
-      case "status" -> {
-        put(data, "status", f.get(BuildHash.Log.STATUS));
-        put(data, "reason", f.get(BuildHash.Log.REASON));
-        put(data, "message", f.get(BuildHash.Log.MESSAGE));
-        put(data, "time", f.get(BuildHash.Log.TIME));
-      }
-      default -> {
-        // An entry type this gateway does not know: skipped, but its id still counts as seen.
-        return;
-      }
+    SseEvent event = source.render(entry);
+    if (event == null) {
+      return;
     }
-    response.write("id: " + entry.id() + "\nevent: " + type + "\ndata: " + data.encode() + "\n\n");
-    if (type.equals("status")) {
+    event(entry.id(), event.name(), event.data());
+    if (event.last()) {
       finish();
       response.end();
-    }
-  }
-
-  private static void put(JsonObject json, String field, String value) {
-    if (value != null && !value.isEmpty()) {
-      json.put(field, value);
     }
   }
 
@@ -297,7 +371,7 @@ final class SseClient {
     }
     if (joined) {
       joined = false;
-      hub.leave(buildId, this);
+      hub.leave(source.key(), this);
       hub.release();
     }
   }

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.slipway.gateway.SseReader.Event;
 import dev.slipway.infra.redis.BuildHash;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -18,8 +19,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,12 +27,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -150,81 +146,6 @@ class BuildLogStreamIT {
 
   // ------------------------------------------------------------------ reading SSE
 
-  record Event(String id, String name, JsonObject data) {}
-
-  /** A real HTTP client reading the event stream on its own thread. */
-  final class SseReader implements AutoCloseable {
-    final List<Event> events = new CopyOnWriteArrayList<>();
-    final AtomicInteger comments = new AtomicInteger();
-    final AtomicBoolean ended = new AtomicBoolean();
-    final int status;
-    final HttpHeaders headers;
-    final String errorBody;
-    private final Stream<String> lines;
-
-    SseReader(String path, String token, String... headers) throws Exception {
-      HttpRequest.Builder b = gw.request(path, token).header("Accept", "text/event-stream");
-      for (int i = 0; i + 1 < headers.length; i += 2) {
-        b.header(headers[i], headers[i + 1]);
-      }
-      HttpResponse<Stream<String>> response =
-          gw.http.send(
-              b.timeout(Duration.ofMinutes(2)).build(), HttpResponse.BodyHandlers.ofLines());
-      status = response.statusCode();
-      this.headers = response.headers();
-      lines = response.body();
-      if (status != 200) {
-        errorBody = String.join("\n", lines.toList());
-        return;
-      }
-      errorBody = null;
-      CompletableFuture.runAsync(this::read);
-    }
-
-    private void read() {
-      String id = null;
-      String name = null;
-      StringBuilder data = new StringBuilder();
-      try {
-        for (String line : (Iterable<String>) lines::iterator) {
-          if (line.isEmpty()) {
-            if (data.length() > 0) {
-              events.add(new Event(id, name, new JsonObject(data.toString())));
-            }
-            id = null;
-            name = null;
-            data.setLength(0);
-          } else if (line.startsWith(":")) {
-            comments.incrementAndGet();
-          } else if (line.startsWith("id: ")) {
-            id = line.substring(4);
-          } else if (line.startsWith("event: ")) {
-            name = line.substring(7);
-          } else if (line.startsWith("data: ")) {
-            data.append(line.substring(6));
-          }
-        }
-        ended.set(true);
-      } catch (RuntimeException closed) {
-        // close() cancelled the stream.
-      }
-    }
-
-    List<Event> awaitEvents(int count) {
-      await().atMost(DEADLINE).until(() -> events.size() >= count);
-      return List.copyOf(events);
-    }
-
-    void awaitEnd() {
-      await().atMost(DEADLINE).untilTrue(ended);
-    }
-
-    @Override
-    public void close() {
-      lines.close();
-    }
-  }
-
   // ------------------------------------------------------------------ tests
 
   @Test
@@ -238,7 +159,7 @@ class BuildLogStreamIT {
     ids.add(log(build, 1, "Cloning into 'app'..."));
     ids.add(log(build, 2, "HEAD is now at 3f2a1b"));
 
-    try (SseReader sse = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
+    try (SseReader sse = new SseReader(gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
       assertThat(sse.status).isEqualTo(200);
       assertThat(sse.headers.firstValue("content-type"))
           .hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
@@ -286,20 +207,20 @@ class BuildLogStreamIT {
     }
     ids.add(status(build, "succeeded"));
 
-    try (SseReader all = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
+    try (SseReader all = new SseReader(gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
       all.awaitEnd();
       assertThat(all.events).extracting(Event::id).containsExactlyElementsOf(ids);
     }
     try (SseReader resumed =
         new SseReader(
-            "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", ids.get(1))) {
+            gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", ids.get(1))) {
       resumed.awaitEnd();
       assertThat(resumed.events).extracting(Event::id).containsExactlyElementsOf(ids.subList(2, 6));
       assertThat(resumed.events.get(0).data().getLong("seq")).isEqualTo(3L);
     }
     try (SseReader query =
         new SseReader(
-            "/api/v1/builds/" + build + "/logs?last_event_id=" + ids.get(3), READ_TOKEN)) {
+            gw, "/api/v1/builds/" + build + "/logs?last_event_id=" + ids.get(3), READ_TOKEN)) {
       query.awaitEnd();
       assertThat(query.events).extracting(Event::id).containsExactlyElementsOf(ids.subList(4, 6));
     }
@@ -326,7 +247,7 @@ class BuildLogStreamIT {
                 writing.set(false);
               }
             });
-    try (SseReader early = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
+    try (SseReader early = new SseReader(gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
       writer.get(60, TimeUnit.SECONDS);
       List<Event> got = early.awaitEvents(750);
       assertThat(got)
@@ -337,7 +258,7 @@ class BuildLogStreamIT {
 
       try (SseReader resumed =
           new SseReader(
-              "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", resumeAfter)) {
+              gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", resumeAfter)) {
         List<Event> rest = resumed.awaitEvents(650);
         status(build, "succeeded");
         resumed.awaitEnd();
@@ -361,7 +282,7 @@ class BuildLogStreamIT {
     int lines = 2_000;
     String pad = " " + "x".repeat(4_000);
     logs.list.clear();
-    try (SseReader fast = new SseReader("/api/v1/builds/" + build + "/logs", READ_TOKEN);
+    try (SseReader fast = new SseReader(gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN);
         Socket slow = new Socket()) {
       fast.awaitEvents(1);
       slow.setReceiveBufferSize(4096);

@@ -1,7 +1,6 @@
 package dev.slipway.gateway;
 
 import dev.slipway.gateway.RedisReplies.Entry;
-import dev.slipway.infra.redis.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -20,23 +19,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows build log streams for SSE clients: one reader per followed build, fanning out to every
- * client of that build.
+ * Follows Redis streams for SSE clients (build logs, the change feed): one reader per followed
+ * stream, fanning out to every client of that stream.
  *
- * <p>Why one shared reader per build rather than one per client: a build watched by a whole team
- * (or a dashboard open in many tabs) then costs one blocking Redis connection, not one per tab, and
- * the number of blocking connections is bounded by the number of builds followed ({@link
- * GatewayOptions#maxLogFollowers()}), not by the number of clients. The reader never waits for a
- * client: it hands each entry to every client, and a client that cannot keep up stops taking live
- * entries and catches up from Redis (the stream is the buffer), or is disconnected.
+ * <p>Why one shared reader per stream rather than one per client: a build watched by a whole team,
+ * or the change feed behind every open dashboard, then costs one blocking Redis connection, not one
+ * per tab, and the number of blocking connections is bounded by the number of streams followed
+ * ({@link GatewayOptions#maxLogFollowers()}), not by the number of clients. The reader never waits
+ * for a client: it hands each entry to every client, and a client that cannot keep up stops taking
+ * live entries and catches up from Redis (the stream is the buffer), or is disconnected.
  *
  * <p>Readers block in {@code XREAD BLOCK} on connections of their own client, never on the shared
  * pool, so a thousand idle streams cannot starve ordinary requests. Everything here runs on the
  * verticle's event loop.
  */
-final class LogHub {
+final class StreamHub {
 
-  private static final Logger log = LoggerFactory.getLogger(LogHub.class);
+  private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
 
   /** How long one XREAD waits; a stopped reader lets go of its connection within this. */
   static final long BLOCK_MS = 2_000;
@@ -45,15 +44,13 @@ final class LogHub {
 
   private final Vertx vertx;
   private final Redis blocking;
-  private final RedisKeys keys;
   private final GatewayOptions options;
   private final Map<String, Follower> followers = new HashMap<>();
   private int clients;
 
-  LogHub(Vertx vertx, Redis blocking, RedisKeys keys, GatewayOptions options) {
+  StreamHub(Vertx vertx, Redis blocking, GatewayOptions options) {
     this.vertx = vertx;
     this.blocking = blocking;
-    this.keys = keys;
     this.options = options;
   }
 
@@ -75,29 +72,28 @@ final class LogHub {
   }
 
   /**
-   * Adds {@code client} to the build's reader, starting one if needed; completes once the reader
-   * knows where it reads from, so everything after that reaches the client live.
+   * Adds {@code client} to the reader of the stream {@code key}, starting one if needed; completes
+   * once the reader knows where it reads from, so everything after that reaches the client live.
    */
-  Future<Void> join(String buildId, SseClient client) {
-    Follower follower = followers.get(buildId);
+  Future<Void> join(String key, SseClient client) {
+    Follower follower = followers.get(key);
     if (follower == null) {
       if (followers.size() >= options.maxLogFollowers()) {
         return Future.failedFuture(
-            Problem.unavailable("too many build logs are being followed; retry shortly")
-                .exception());
+            Problem.unavailable("too many streams are being followed; retry shortly").exception());
       }
-      follower = new Follower(buildId);
-      followers.put(buildId, follower);
+      follower = new Follower(key);
+      followers.put(key, follower);
       follower.start();
     }
     follower.clients.add(client);
     return follower.ready.future();
   }
 
-  void leave(String buildId, SseClient client) {
-    Follower follower = followers.get(buildId);
+  void leave(String key, SseClient client) {
+    Follower follower = followers.get(key);
     if (follower != null && follower.clients.remove(client) && follower.clients.isEmpty()) {
-      followers.remove(buildId);
+      followers.remove(key);
       follower.stop();
     }
   }
@@ -107,9 +103,8 @@ final class LogHub {
     followers.clear();
   }
 
-  /** One build's reader. */
+  /** One stream's reader. */
   private final class Follower {
-    final String buildId;
     final String key;
     final Set<SseClient> clients = new LinkedHashSet<>();
     final Promise<Void> ready = Promise.promise();
@@ -118,9 +113,8 @@ final class LogHub {
     boolean stopped;
     boolean reading;
 
-    Follower(String buildId) {
-      this.buildId = buildId;
-      this.key = keys.buildLog(buildId);
+    Follower(String key) {
+      this.key = key;
     }
 
     void start() {
@@ -163,8 +157,8 @@ final class LogHub {
               e -> {
                 release();
                 if (!ready.future().isComplete()) {
-                  log.warn("log follow failed buildId={} error=\"{}\"", buildId, e.toString());
-                  followers.remove(buildId, this);
+                  log.warn("stream follow failed key={} error=\"{}\"", key, e.toString());
+                  followers.remove(key, this);
                   stopped = true;
                   ready.fail(
                       Problem.unavailable("Redis did not answer in time; retry").exception());
@@ -217,8 +211,7 @@ final class LogHub {
     }
 
     private void retryLater(Throwable e) {
-      log.warn(
-          "log follow interrupted buildId={} error=\"{}\"; reconnecting", buildId, e.toString());
+      log.warn("stream follow interrupted key={} error=\"{}\"; reconnecting", key, e.toString());
       vertx.setTimer(
           1_000,
           t -> {

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 final class SseClient {
 
+  private final StringBuilder unwritten = new StringBuilder();
+  private boolean flushScheduled;
   private static final Logger log = LoggerFactory.getLogger(SseClient.class);
   private static final int PAGE = 200;
   private static final int MAX_PENDING = 1_000;
@@ -108,7 +110,7 @@ final class SseClient {
                   .putHeader("cache-control", "no-cache")
                   .putHeader("x-accel-buffering", "no");
               // A first comment sends the headers now, so the client knows the stream is open.
-              response.write(": " + source.label() + "\n\n");
+              append(": " + source.label() + "\n\n");
               heartbeatTimer = vertx.setPeriodic(options.heartbeat().toMillis(), t -> heartbeat());
               begin();
             })
@@ -156,9 +158,9 @@ final class SseClient {
         && !lastSent.equals(BEFORE_ALL)
         && !lastSent.equals(lastWrittenId)) {
       lastWrittenId = lastSent;
-      response.write(": heartbeat\nid: " + lastSent + "\n\n");
+      append(": heartbeat\nid: " + lastSent + "\n\n");
     } else {
-      response.write(": heartbeat\n\n");
+      append(": heartbeat\n\n");
     }
   }
 
@@ -205,7 +207,32 @@ final class SseClient {
       lastWrittenId = id;
     }
     out.append("event: ").append(name).append("\ndata: ").append(data.encode()).append("\n\n");
-    response.write(out.toString());
+    append(out.toString());
+  }
+
+  /**
+   * Queues a frame; every frame queued in one event-loop turn leaves in one write. A reader hands
+   * over hundreds of entries at once, and one write (one chunk, one flush) per entry would make the
+   * socket, not Redis, the bottleneck of a chatty build's log.
+   */
+  private void append(String frame) {
+    unwritten.append(frame);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      vertx.runOnContext(v -> flush());
+    }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    if (unwritten.isEmpty()) {
+      return;
+    }
+    String frames = unwritten.toString();
+    unwritten.setLength(0);
+    if (!response.ended() && !response.closed()) {
+      response.write(frames);
+    }
   }
 
   /**
@@ -351,6 +378,7 @@ final class SseClient {
     event(entry.id(), event.name(), event.data());
     if (event.last()) {
       finish();
+      flush();
       response.end();
     }
   }

@@ -8,6 +8,8 @@ import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * Recovers every app (interrupted deployments settled, one live container each, routes right), then
@@ -53,7 +55,13 @@ public final class DeployCommandsVerticle extends VerticleBase {
         EventConsumer.Options.of(groupId, clientId, EventConsumer.Ordering.NONE)
             // Waiting commands hold a slot each; every app holds at most a few.
             .withMaxInFlight(1024, 2048)
-            .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+            .withBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30))
+            // A deployer that died holds its partitions until its session times out: commands
+            // wait that long after a crash, so keep it short.
+            .withKafka(
+                Map.of(
+                    ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                    ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000));
     return Blocking.run(
             vertx,
             () -> {

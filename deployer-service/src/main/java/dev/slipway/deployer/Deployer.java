@@ -66,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * <p>Every method blocks: it runs on a virtual thread of its own, never on an event loop. Engine
  * calls run bounded on their own virtual threads; Redis and Kafka calls are awaited with timeouts.
  */
-public final class Deployer {
+public final class Deployer implements AppScheduler.Runner {
 
   private static final Logger log = LoggerFactory.getLogger(Deployer.class);
 
@@ -125,6 +125,7 @@ public final class Deployer {
    * when the outcome could not be recorded (Redis or Kafka down), so the command is retried, and
    * the retry first settles what this attempt left.
    */
+  @Override
   public void run(DeployCommand command) {
     switch (command) {
       case DeployRequested d -> deploy(d);
@@ -138,6 +139,7 @@ public final class Deployer {
    * Reports a queued command that a newer one replaced before it started: {@code
    * dev.slipway.deploy.failed} with reason {@value DeployFailure#SUPERSEDED}.
    */
+  @Override
   public void supersede(DeployCommand older, DeployCommand newer) {
     String olderId = deploymentId(older);
     if (olderId == null || ended(olderId)) {

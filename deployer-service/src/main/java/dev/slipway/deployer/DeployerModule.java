@@ -10,6 +10,7 @@ import dev.slipway.infra.secrets.CredentialStore;
 import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -50,6 +51,12 @@ public final class DeployerModule implements ServiceModule {
     return config.topicPrefix() + AutoDeployVerticle.GROUP;
   }
 
+  private record Clients(
+      KafkaDeployEventSink sink,
+      RedisAppStore store,
+      DockerJavaContainerEngine engine,
+      SecretBox box) {}
+
   @Override
   public Future<?> deploy(ServiceContext context) {
     DeployerConfig settings;
@@ -61,59 +68,46 @@ public final class DeployerModule implements ServiceModule {
     SlipwayConfig shared = context.config();
     String kafka = shared.requireKafka();
     TopicSet topics = context.topics();
-    context.kafkaCheck();
-    var vertx = context.vertx();
-    KafkaDeployEventSink sink =
-        new KafkaDeployEventSink(
-            context.publisher(name()),
-            topics.deployEvents(),
-            topics.deployCommands(),
-            settings.stepTimeout());
-    RedisAppStore store =
-        new RedisAppStore(context.redis(), context.redisKeys(), settings.stepTimeout());
-    DockerJavaContainerEngine engine = new DockerJavaContainerEngine(context.docker());
-    VertxHealthProbe probe = new VertxHealthProbe(vertx);
-    return context
-        .health()
-        .requireUp()
-        // Reads (or creates) the key file: not on an event loop.
-        .compose(v -> Blocking.run(vertx, () -> SecretBox.load(Env.system(), shared.dataDir())))
+    Vertx vertx = context.vertx();
+    // Client construction blocks (class loading, a producer's metadata, the key file): not on an
+    // event loop.
+    return Blocking.run(
+            vertx,
+            () -> {
+              context.kafkaCheck();
+              return new Clients(
+                  new KafkaDeployEventSink(
+                      context.publisher(name()),
+                      topics.deployEvents(),
+                      topics.deployCommands(),
+                      settings.stepTimeout()),
+                  new RedisAppStore(context.redis(), context.redisKeys(), settings.stepTimeout()),
+                  new DockerJavaContainerEngine(context.docker()),
+                  SecretBox.load(Env.system(), shared.dataDir()));
+            })
+        .compose(clients -> context.health().requireUp().map(clients))
         .compose(
-            box -> {
+            clients -> {
+              KafkaDeployEventSink sink = clients.sink();
               CredentialStore credentials =
                   new CredentialStore(
                       vertx,
                       kafka,
                       topics.registryCredentials(),
-                      box,
+                      clients.box(),
                       null,
                       shared.instanceId() + "-deployer-credentials");
               Deployer deployer =
                   new Deployer(
-                      engine,
-                      store,
+                      clients.engine(),
+                      clients.store(),
                       sink,
-                      probe,
+                      new VertxHealthProbe(vertx),
                       PullCredentials.from(credentials),
                       new KafkaDeployHistory(kafka, topics.deployEvents(), HISTORY_TIMEOUT),
                       settings,
                       Clock.systemUTC());
-              AppScheduler scheduler =
-                  new AppScheduler(
-                      new AppScheduler.Runner() {
-                        @Override
-                        public void run(dev.slipway.infra.events.DeployCommand command) {
-                          deployer.run(command);
-                        }
-
-                        @Override
-                        public void supersede(
-                            dev.slipway.infra.events.DeployCommand older,
-                            dev.slipway.infra.events.DeployCommand newer) {
-                          deployer.supersede(older, newer);
-                        }
-                      },
-                      settings.concurrency());
+              AppScheduler scheduler = new AppScheduler(deployer, settings.concurrency());
               return vertx
                   .deployVerticle(new CredentialReaderVerticle(credentials))
                   .compose(

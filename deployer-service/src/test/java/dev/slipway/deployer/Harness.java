@@ -96,6 +96,7 @@ final class Harness implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private ServiceRunner runner;
+  private int lastHttpPort;
 
   Harness() throws Exception {
     dataDir = Files.createTempDirectory("slipway-deployer-it");
@@ -106,7 +107,8 @@ final class Harness implements AutoCloseable {
   /** The environment a deployer of this installation runs with. */
   Map<String, String> env() throws IOException {
     Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(freePort()));
+    lastHttpPort = freePort();
+    env.put("SLIPWAY_HTTP_PORT", String.valueOf(lastHttpPort));
     env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
     env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
     env.put("SLIPWAY_KAFKA_PARTITIONS", "1");
@@ -237,6 +239,27 @@ final class Harness implements AutoCloseable {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     return response.statusCode() + " " + response.body().trim();
+  }
+
+  /** The HTTP (health) port of the last {@link #env()}. */
+  int lastHttpPort() {
+    return lastHttpPort;
+  }
+
+  /** Whether {@code url} answers 200. */
+  boolean answers(String url) {
+    try {
+      return http.send(
+                  HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Managed containers of the app on the engine, running or not. */

@@ -66,7 +66,15 @@ public final class AutoDeployVerticle extends VerticleBase {
             bootstrapServers,
             topic,
             EventConsumer.Options.of(groupId, clientId, EventConsumer.Ordering.NONE)
-                .withKafka(Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest")),
+                .withKafka(
+                    Map.of(
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "latest",
+                        // After a crash the dead member holds the partitions this long.
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                        10_000,
+                        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                        2_000)),
             delivery -> {
               if (delivery.event() == null
                   || !(delivery.event().data() instanceof BuildSucceeded built)

@@ -108,27 +108,27 @@ public final class DeployerModule implements ServiceModule {
                       settings,
                       Clock.systemUTC());
               AppScheduler scheduler = new AppScheduler(deployer, settings.concurrency());
-              return vertx
-                  .deployVerticle(new CredentialReaderVerticle(credentials))
-                  .compose(
-                      id ->
-                          vertx.deployVerticle(
-                              new DeployCommandsVerticle(
-                                  deployer,
-                                  scheduler,
-                                  kafka,
-                                  topics.deployCommands(),
-                                  commandsGroup(shared),
-                                  shared.instanceId() + "-deployer")))
-                  .compose(
-                      id ->
-                          vertx.deployVerticle(
-                              new AutoDeployVerticle(
-                                  sink,
-                                  kafka,
-                                  topics.buildEvents(),
-                                  buildsGroup(shared),
-                                  shared.instanceId() + "-deployer-builds")));
+              // Auto-deploy only publishes commands: it need not wait for the recovery.
+              return Future.all(
+                  vertx
+                      .deployVerticle(new CredentialReaderVerticle(credentials))
+                      .compose(
+                          id ->
+                              vertx.deployVerticle(
+                                  new DeployCommandsVerticle(
+                                      deployer,
+                                      scheduler,
+                                      kafka,
+                                      topics.deployCommands(),
+                                      commandsGroup(shared),
+                                      shared.instanceId() + "-deployer"))),
+                  vertx.deployVerticle(
+                      new AutoDeployVerticle(
+                          sink,
+                          kafka,
+                          topics.buildEvents(),
+                          buildsGroup(shared),
+                          shared.instanceId() + "-deployer-builds")));
             });
   }
 }

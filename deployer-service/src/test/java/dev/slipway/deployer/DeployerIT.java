@@ -406,6 +406,39 @@ class DeployerIT {
                         }));
   }
 
+  @Test
+  @DisplayName(
+      "after Redis lost the deployer's keys, a restarted deployer rebuilds the app, its history and"
+          + " its route from the deploy events and the engine")
+  void rebuildAfterRedisLoss() throws Exception {
+    String app = h.newApp();
+    deployAndWait(app, v1, Strategy.BLUE_GREEN);
+    String second = deployAndWait(app, v2, Strategy.BLUE_GREEN);
+    Map<String, String> before = h.hash(h.keys.app(app));
+    h.stopDeployer();
+    h.deleteKeys();
+
+    h.startDeployer();
+
+    Map<String, String> after = h.hash(h.keys.app(app));
+    for (String field :
+        List.of(
+            AppHash.IMAGE,
+            AppHash.SPEC,
+            AppHash.LIVE_CONTAINER,
+            AppHash.LIVE_COLOR,
+            AppHash.LIVE_REVISION,
+            AppHash.LAST_REVISION,
+            AppHash.UPSTREAM)) {
+      assertThat(after.get(field)).as(field).isEqualTo(before.get(field));
+    }
+    assertThat(after).containsEntry(AppHash.LIVE_DEPLOYMENT, second);
+    assertThat(h.hash(h.keys.appRevisions(app))).containsOnlyKeys("1", "2");
+    assertThat(h.isMember(h.keys.apps(), app)).isTrue();
+    assertThat(h.get(app, "/version")).isEqualTo("200 v2");
+    assertThat(h.containersOf(app)).hasSize(1);
+  }
+
   private String deployAndWait(String app, String image, Strategy strategy) throws Exception {
     String id = newId("d");
     h.send(new DeployRequested(id, app, spec(app, image, strategy), null, Instant.now()));

@@ -293,18 +293,23 @@ final class Harness implements AutoCloseable {
         }
       }
     }
+    deleteKeys();
+    redis.close();
+    publisher.close();
+    vertx.close().await(20, TimeUnit.SECONDS);
+    try (Stream<Path> paths = Files.walk(dataDir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Deletes every key of this installation, as a flushed or lost Redis would. */
+  void deleteKeys() throws Exception {
     Response found =
         redis.send(Request.cmd(Command.KEYS).arg(keyPrefix + "*")).await(10, TimeUnit.SECONDS);
     if (found != null && found.size() > 0) {
       Request del = Request.cmd(Command.DEL);
       found.forEach(k -> del.arg(k.toString()));
       redis.send(del).await(10, TimeUnit.SECONDS);
-    }
-    redis.close();
-    publisher.close();
-    vertx.close().await(20, TimeUnit.SECONDS);
-    try (Stream<Path> paths = Files.walk(dataDir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 

@@ -127,6 +127,15 @@ public final class Deployer implements AppScheduler.Runner {
    */
   @Override
   public void run(DeployCommand command) {
+    String id = deploymentId(command);
+    if (!Names.isValidApp(command.app()) || (id != null && !Names.isValidId(id))) {
+      // Nothing can be recorded under such names; retrying would block the app forever.
+      log.warn(
+          "command with an invalid app name or deployment id skipped type={} app=\"{}\"",
+          command.type(),
+          command.app());
+      return;
+    }
     switch (command) {
       case DeployRequested d -> deploy(d);
       case RollbackRequested r -> rollback(r);

@@ -336,6 +336,29 @@ class DeployerTest {
     assertThat(app().spec().image()).isEqualTo("shop:1");
   }
 
+  @Test
+  @DisplayName("a command with an app name that cannot be a DNS label is skipped, not retried")
+  void invalidNames() {
+    DeploySpec spec =
+        new DeploySpec(
+            "Bad:App",
+            "shop:1",
+            Strategy.BLUE_GREEN,
+            8080,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    deployer.run(new DeployRequested("d1", "Bad:App", spec, null, Instant.now()));
+    deployer.run(new RemoveRequested("bad:id", APP, Instant.now()));
+
+    assertThat(sink.events).isEmpty();
+    assertThat(engine.calls).isEmpty();
+  }
+
   // ---- after the switch ----
 
   @Test

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
+import dev.slipway.infra.config.Env;
 import dev.slipway.infra.docker.Labels;
 import dev.slipway.infra.events.BuildEvent.BuildSucceeded;
 import dev.slipway.infra.events.DeployCommand.DeployRequested;
@@ -23,10 +25,16 @@ import dev.slipway.infra.events.DeploySpec;
 import dev.slipway.infra.events.DeploySpec.Strategy;
 import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.DeploymentHash;
+import dev.slipway.infra.secrets.CredentialStore;
+import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.testing.BusyboxImages;
+import dev.slipway.infra.testing.KafkaBroker;
+import dev.slipway.infra.testing.LocalRegistry;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -437,6 +445,76 @@ class DeployerIT {
     assertThat(h.isMember(h.keys.apps(), app)).isTrue();
     assertThat(h.get(app, "/version")).isEqualTo("200 v2");
     assertThat(h.containersOf(app)).hasSize(1);
+  }
+
+  @Test
+  @DisplayName(
+      "an image that is only in a registry behind auth is pulled with the credential stored for"
+          + " that registry")
+  void pullWithStoredCredential() throws Exception {
+    String password = "pw-" + UUID.randomUUID();
+    try (LocalRegistry registry = LocalRegistry.startWithAuth("puller", password)) {
+      String repository = registry.address() + "/it/" + h.newApp();
+      String image = repository + ":v1";
+      h.docker.tagImageCmd(v1, repository, "v1").exec();
+      try {
+        h.docker
+            .pushImageCmd(repository)
+            .withTag("v1")
+            .withAuthConfig(registry.authConfig())
+            .start()
+            .awaitCompletion(60, TimeUnit.SECONDS);
+        h.docker.removeImageCmd(image).exec();
+        h.stopDeployer();
+        try (CredentialStore credentials =
+            new CredentialStore(
+                h.vertx,
+                KafkaBroker.bootstrapServers(),
+                h.topics.registryCredentials(),
+                SecretBox.load(Env.system(), h.dataDir),
+                h.publisher,
+                "it-credentials")) {
+          credentials.start().await(30, TimeUnit.SECONDS);
+          credentials
+              .put("local", registry.address(), "puller", password)
+              .await(30, TimeUnit.SECONDS);
+        }
+        h.startDeployer();
+
+        String app = h.newApp();
+        String id = newId("pull");
+        h.send(
+            new DeployRequested(
+                id, app, spec(app, image, Strategy.BLUE_GREEN), null, Instant.now()));
+
+        assertThat(h.awaitEnded(id)).containsEntry(DeploymentHash.STATUS, "succeeded");
+        assertThat(h.get(app, "/version")).isEqualTo("200 v1");
+        assertThat(h.docker.inspectImageCmd(image).exec().getId())
+            .isEqualTo(h.docker.inspectImageCmd(v1).exec().getId());
+        awaitSteps(
+            id,
+            "DeployStarted",
+            "validate",
+            "pull",
+            "create",
+            "start",
+            "health_gate",
+            "record",
+            "DeploySucceeded",
+            "switch",
+            "remove_old");
+      } finally {
+        h.stopDeployer();
+        for (Container c : h.containersOf(h.apps.getLast())) {
+          h.docker.removeContainerCmd(c.getId()).withForce(true).exec();
+        }
+        try {
+          h.docker.removeImageCmd(image).withForce(true).exec();
+        } catch (NotFoundException gone) {
+          // Never pulled.
+        }
+      }
+    }
   }
 
   private String deployAndWait(String app, String image, Strategy strategy) throws Exception {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +22,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 
 /** Small in-memory stand-ins for the deployer's ports, for unit tests of its state machine. */
 final class Fakes {
@@ -419,7 +417,6 @@ final class Fakes {
   static final class Probe implements HealthProbe {
     final Engine engine;
     final Set<String> healthyImages = ConcurrentHashMap.newKeySet();
-    final Map<String, Predicate<Integer>> overrides = new LinkedHashMap<>();
     final AtomicInteger probes = new AtomicInteger();
 
     Probe(Engine engine) {

@@ -15,6 +15,12 @@ public final class RedisKeys {
   /** The prefix when {@value #ENV} is unset. */
   public static final String DEFAULT_PREFIX = "slipway:";
 
+  /** How many revisions {@link #appRevisions(String)} keeps. */
+  public static final int REVISIONS_KEPT = 20;
+
+  /** How many deployment ids {@link #appDeployments(String)} keeps. */
+  public static final int DEPLOYMENTS_KEPT = 50;
+
   private final String prefix;
 
   /**
@@ -80,6 +86,31 @@ public final class RedisKeys {
   /** Set of app names. Writer: deployer. */
   public String apps() {
     return prefix + "apps";
+  }
+
+  /**
+   * Hash: an app's revision history, revision number to a JSON object {@code {revision,
+   * deployment_id, build_id, spec, deployed_at}}; the deployer keeps the newest {@value
+   * #REVISIONS_KEPT}. Writer: deployer.
+   */
+  public String appRevisions(String name) {
+    return app(name) + ":revisions";
+  }
+
+  /**
+   * Sorted set: an app's deployment ids scored by when they were requested (epoch ms), the newest
+   * {@value #DEPLOYMENTS_KEPT}. Writer: deployer.
+   */
+  public String appDeployments(String name) {
+    return app(name) + ":deployments";
+  }
+
+  /**
+   * Hash: one deployment's progress and outcome, field names in {@link DeploymentHash}; kept for a
+   * week after it ends. Writer: deployer.
+   */
+  public String deployment(String deploymentId) {
+    return prefix + "deployment:" + part("deployment id", deploymentId);
   }
 
   /** Hash: app name to upstream {@code host:port}, the edge router's table. Writer: deployer. */

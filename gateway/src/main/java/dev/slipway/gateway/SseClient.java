@@ -232,6 +232,10 @@ final class SseClient {
     unwritten.setLength(0);
     if (!response.ended() && !response.closed()) {
       response.write(frames);
+      // The checks after each send ran before this write: judge the queue again now.
+      if (state == State.LIVE && response.writeQueueFull()) {
+        pause();
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package dev.slipway.infra.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.slipway.infra.events.BuildEvent;
+import dev.slipway.infra.events.BuildLog;
 import dev.slipway.infra.events.CloudEvent;
 import dev.slipway.infra.events.CloudEventCodec;
 import dev.slipway.infra.events.Topics;
@@ -55,6 +56,7 @@ public final class BuildBench {
   private final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, BuildEvent> terminal = new ConcurrentHashMap<>();
   private final Map<String, Long> terminalAtNanos = new ConcurrentHashMap<>();
+  private final Map<String, List<Double>> toKafka = new ConcurrentHashMap<>();
   private final String run = UUID.randomUUID().toString().substring(0, 6);
   private final String image = "slipway-bench/app-" + run;
   private Platform platform;
@@ -144,6 +146,14 @@ public final class BuildBench {
                   "",
                   "≤ 50"),
               List.of(
+                  "  of which line read → batch sent to Kafka, p50 / p99 ms",
+                  Stats.f(Stats.percentile(logs.toKafka(), 50), 1)
+                      + " / "
+                      + Stats.f(Stats.percentile(logs.toKafka(), 99), 1),
+                  "",
+                  "",
+                  ""),
+              List.of(
                   "  of which builder → Redis, p50 / p99 ms",
                   Stats.f(Stats.percentile(logs.toRedis(), 50), 1)
                       + " / "
@@ -226,7 +236,7 @@ public final class BuildBench {
   }
 
   /** Per-line latency in ms: builder to SSE client, and the builder→Redis part of it. */
-  private record Latencies(List<Double> total, List<Double> toRedis) {}
+  private record Latencies(List<Double> total, List<Double> toRedis, List<Double> toKafka) {}
 
   /** Per-line latency in ms from the builder's timestamp to this SSE client. */
   private Latencies logLatency(GitServer.Repo repo) throws Exception {
@@ -274,7 +284,7 @@ public final class BuildBench {
       throw new IllegalStateException(
           "SSE delivered " + latencies.size() + " of " + LOG_LINES + " lines");
     }
-    return new Latencies(latencies, toRedis);
+    return new Latencies(latencies, toRedis, toKafka.getOrDefault(id, List.of()));
   }
 
   private record Queued(
@@ -360,10 +370,20 @@ public final class BuildBench {
     Map<String, Object> props =
         KafkaClients.consumer(platform.kafka(), "bench-" + run, "bench-" + run);
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
-      consumer.subscribe(List.of(Topics.BUILD_EVENTS.name()));
+      consumer.subscribe(List.of(Topics.BUILD_EVENTS.name(), Topics.BUILD_LOGS.name()));
       while (following.get()) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
           long now = System.nanoTime();
+          if (record.topic().equals(Topics.BUILD_LOGS.name())) {
+            // The record's CreateTime is when the builder handed the batch to its producer.
+            CloudEvent<BuildLog> batch = CloudEventCodec.decode(Topics.BUILD_LOGS, record);
+            if (batch.data() instanceof BuildLog.BuildLogBatch logs) {
+              List<Double> mine = toKafka.computeIfAbsent(record.key(), k -> new ArrayList<>());
+              logs.lines()
+                  .forEach(l -> mine.add(record.timestamp() - l.time().toEpochMilli() + 0.0));
+            }
+            continue;
+          }
           CloudEvent<BuildEvent> event = CloudEventCodec.decode(Topics.BUILD_EVENTS, record);
           if (event != null && event.data().terminal()) {
             terminalAtNanos.put(record.key(), now);

@@ -67,7 +67,7 @@ public final class DeployBench {
   private final String app = "bench-" + UUID.randomUUID().toString().substring(0, 6);
 
   /** One request of the open-loop load: when it was due, how long it took, whether it passed. */
-  private record Sample(long dueNanos, long latencyNanos, boolean ok) {}
+  private record Sample(long dueNanos, long latencyNanos, boolean ok, boolean shed) {}
 
   public static void main(String[] args) throws Exception {
     new DeployBench().run();
@@ -122,7 +122,7 @@ public final class DeployBench {
                           long due = next[0];
                           next[0] += periodNanos;
                           if (inFlight.get() >= MAX_IN_FLIGHT) {
-                            samples.add(new Sample(due, 0, false));
+                            samples.add(new Sample(due, 0, false, true));
                             continue;
                           }
                           inFlight.incrementAndGet();
@@ -135,7 +135,8 @@ public final class DeployBench {
                                         new Sample(
                                             due,
                                             System.nanoTime() - due,
-                                            body.equals("v1") || body.equals("v2")));
+                                            body.equals("v1") || body.equals("v2"),
+                                            false));
                                   });
                         }
                       }));
@@ -167,7 +168,11 @@ public final class DeployBench {
       List<Long> inside = new ArrayList<>();
       List<Long> outside = new ArrayList<>();
       long failed = 0;
+      long shed = 0;
       for (Sample s : samples) {
+        if (s.shed()) {
+          shed++;
+        }
         if (!s.ok()) {
           failed++;
           continue;
@@ -180,7 +185,13 @@ public final class DeployBench {
           List.of(
               "redeploys under " + RATE + " req/s",
               done + " deploys, " + samples.size() + " requests",
-              "failed " + failed,
+              "failed "
+                  + failed
+                  + " (of which not sent, "
+                  + MAX_IN_FLIGHT
+                  + " in flight: "
+                  + shed
+                  + ")",
               "target 0",
               failed == 0 ? "ok" : "MISSED"));
       double pIn = Stats.percentile(inside, 99) / 1e6;

@@ -8,6 +8,7 @@ import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.secrets.CredentialStore;
 import dev.slipway.infra.validation.BuildRequestRules;
+import dev.slipway.infra.validation.DeployRequestRules;
 import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -112,6 +113,7 @@ public final class ApiVerticle extends VerticleBase {
             store, keys, topics, publisher, new BuildRequestRules(config.gitSchemes()), options);
     CredentialsApi creds = new CredentialsApi(credentials);
     ContainersApi containers = new ContainersApi(store, keys);
+    AppsApi apps = new AppsApi(store, keys, topics, publisher, new DeployRequestRules(), options);
     ContractValidation validation = new ContractValidation(vertx, contract);
     Auth auth = new Auth(config.apiTokens());
 
@@ -135,6 +137,13 @@ public final class ApiVerticle extends VerticleBase {
         "/api/v1/builds/:id/logs",
         "streamBuildLogs",
         ctx -> followLog(ctx, builds, keys, store));
+    api.route(HttpMethod.GET, "/api/v1/apps", "listApps", apps::list);
+    api.route(HttpMethod.GET, "/api/v1/apps/:app", "getApp", apps::get);
+    api.route(HttpMethod.DELETE, "/api/v1/apps/:app", "removeApp", apps::remove);
+    api.route(HttpMethod.POST, "/api/v1/apps/:app/deployments", "deployApp", apps::deploy);
+    api.route(
+        HttpMethod.GET, "/api/v1/apps/:app/deployments/:id", "getDeployment", apps::getDeployment);
+    api.route(HttpMethod.POST, "/api/v1/apps/:app/rollback", "rollbackApp", apps::rollback);
     api.route(HttpMethod.GET, "/api/v1/containers", "listContainers", containers::list);
     api.route(HttpMethod.GET, "/api/v1/containers/:id", "getContainer", containers::get);
     api.route(

@@ -1,9 +1,6 @@
 package dev.slipway.gateway;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.slipway.infra.events.BuildCommand.BuildCancelRequested;
 import dev.slipway.infra.events.BuildCommand.BuildRequested;
 import dev.slipway.infra.events.DeploySpec;
@@ -22,13 +19,9 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,14 +34,12 @@ final class BuildsApi {
 
   private static final Logger log = LoggerFactory.getLogger(BuildsApi.class);
 
-  static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+  static final String IDEMPOTENCY_HEADER = Idempotency.HEADER;
 
   /** How long a build request and an idempotency key are kept: a day. */
-  static final long KEEP_SECONDS = Duration.ofDays(1).toSeconds();
+  static final long KEEP_SECONDS = Idempotency.KEEP_SECONDS;
 
   private static final int MAX_SCAN = 1000;
-  private static final ObjectMapper CANONICAL =
-      Json.mapper().copy().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
   private final RedisStore redis;
   private final RedisKeys keys;
@@ -56,6 +47,7 @@ final class BuildsApi {
   private final EventPublisher publisher;
   private final BuildRequestRules rules;
   private final long publishTimeoutMs;
+  private final Idempotency idempotency;
 
   BuildsApi(
       RedisStore redis,
@@ -70,6 +62,7 @@ final class BuildsApi {
     this.publisher = publisher;
     this.rules = rules;
     this.publishTimeoutMs = options.publishTimeout().toMillis();
+    this.idempotency = new Idempotency(redis, keys);
   }
 
   // ---------------------------------------------------------------- POST /api/v1/builds
@@ -92,7 +85,8 @@ final class BuildsApi {
       return accept(request).compose(v -> respondAccepted(ctx, id, BuildViews.QUEUED));
     }
     String bodyHash = hash(request);
-    return claim(idempotencyKey, bodyHash, id, true)
+    return idempotency
+        .claim(idempotencyKey, bodyHash, id)
         .compose(
             claimed -> {
               if (!claimed.equals(id)) {
@@ -103,10 +97,10 @@ final class BuildsApi {
                   .recover(
                       e ->
                           // Free the key, so the client's retry is a fresh attempt.
-                          redis
-                              .send(Request.cmd(Command.DEL).arg(keys.idempotency(idempotencyKey)))
+                          idempotency
+                              .release(idempotencyKey)
                               .transform(x -> Future.<Void>failedFuture(e)))
-                  .compose(v -> markPublished(idempotencyKey, bodyHash, id))
+                  .compose(v -> idempotency.markPublished(idempotencyKey, bodyHash, id))
                   .compose(v -> respondAccepted(ctx, id, BuildViews.QUEUED));
             });
   }
@@ -182,67 +176,6 @@ final class BuildsApi {
     return h;
   }
 
-  /**
-   * Claims {@code key} for build {@code id} (SET NX): answers {@code id} when this request owns it,
-   * the earlier build's id when the same body came with the key before, and fails with 422 when the
-   * key came with another body.
-   */
-  private Future<String> claim(String key, String bodyHash, String id, boolean retry) {
-    String redisKey = keys.idempotency(key);
-    JsonObject pending =
-        new JsonObject().put("hash", bodyHash).put("id", id).put("state", "pending");
-    return redis
-        .send(
-            Request.cmd(Command.SET)
-                .arg(redisKey)
-                .arg(pending.encode())
-                .arg("NX")
-                .arg("EX")
-                .arg(KEEP_SECONDS))
-        .compose(
-            set -> {
-              if (set != null && "OK".equals(set.toString())) {
-                return Future.succeededFuture(id);
-              }
-              return redis
-                  .send(Request.cmd(Command.GET).arg(redisKey))
-                  .compose(
-                      existing -> {
-                        if (existing == null) {
-                          // Expired between SET and GET: try once more.
-                          return retry
-                              ? claim(key, bodyHash, id, false)
-                              : Future.failedFuture(
-                                  Problem.unavailable("Idempotency-Key could not be claimed; retry")
-                                      .exception());
-                        }
-                        JsonObject stored = new JsonObject(existing.toString());
-                        if (!bodyHash.equals(stored.getString("hash"))) {
-                          return Future.failedFuture(
-                              Problem.unprocessable(
-                                      IDEMPOTENCY_HEADER,
-                                      "Idempotency-Key was already used with a different request"
-                                          + " body; use a new key for a new request")
-                                  .exception());
-                        }
-                        return Future.succeededFuture(stored.getString("id"));
-                      });
-            });
-  }
-
-  private Future<Void> markPublished(String key, String bodyHash, String id) {
-    JsonObject done =
-        new JsonObject().put("hash", bodyHash).put("id", id).put("state", "published");
-    return redis
-        .send(
-            Request.cmd(Command.SET)
-                .arg(keys.idempotency(key))
-                .arg(done.encode())
-                .arg("XX")
-                .arg("KEEPTTL"))
-        .mapEmpty();
-  }
-
   private Future<String> currentStatus(String id) {
     return redis
         .send(Request.cmd(Command.HGET).arg(keys.build(id)).arg(BuildHash.STATUS))
@@ -303,15 +236,8 @@ final class BuildsApi {
 
   /** SHA-256 of the request's canonical JSON, without what differs between two submissions. */
   static String hash(BuildRequested request) {
-    ObjectNode tree = Json.mapper().valueToTree(request);
-    tree.remove(List.of("build_id", "idempotency_key", "requested_at"));
-    try {
-      Object canonical = CANONICAL.treeToValue(tree, Object.class);
-      byte[] bytes = CANONICAL.writeValueAsBytes(canonical);
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (JsonProcessingException | NoSuchAlgorithmException e) {
-      throw new IllegalStateException("cannot hash a build request", e);
-    }
+    return Idempotency.hash(
+        "build", request, List.of("build_id", "idempotency_key", "requested_at"));
   }
 
   // ---------------------------------------------------------------- GET /api/v1/builds/{id}

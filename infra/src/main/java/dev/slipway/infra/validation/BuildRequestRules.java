@@ -114,7 +114,7 @@ public final class BuildRequestRules {
               "timeout_seconds", "must be from 1 to " + MAX_TIMEOUT_SECONDS + " (a day)"));
     }
     if (request.deploy() != null) {
-      checkDeploy(request.deploy(), out);
+      checkDeploy(request.deploy(), "deploy.", out);
     }
     return List.copyOf(out);
   }
@@ -414,39 +414,54 @@ public final class BuildRequestRules {
     }
   }
 
-  private static void checkDeploy(DeploySpec deploy, List<Violation> out) {
+  /**
+   * The checks of a deploy spec, its fields named with {@code prefix} ({@code deploy.} in a build
+   * request, empty in a deploy request); shared with {@link DeployRequestRules}.
+   */
+  static void checkDeploy(DeploySpec deploy, String prefix, List<Violation> out) {
     if (!Names.isValidApp(deploy.app())) {
       out.add(
           new Violation(
-              "deploy.app",
+              prefix + "app",
               "must be a DNS label: lowercase letters, digits and '-', at most 63 characters"));
     }
-    imageReferenceProblem(deploy.image()).ifPresent(m -> out.add(new Violation("deploy.image", m)));
+    imageReferenceProblem(deploy.image())
+        .ifPresent(m -> out.add(new Violation(prefix + "image", m)));
     if (deploy.port() != null && (deploy.port() < 1 || deploy.port() > 65535)) {
-      out.add(new Violation("deploy.port", "must be from 1 to 65535"));
+      out.add(new Violation(prefix + "port", "must be from 1 to 65535"));
     }
     for (Map.Entry<String, String> env : new java.util.TreeMap<>(deploy.env()).entrySet()) {
       if (!ENV_NAME.matcher(env.getKey()).matches()) {
         out.add(
             new Violation(
-                "deploy.env",
+                prefix + "env",
                 "'" + printable(env.getKey()) + "' is not a valid environment variable name"));
       } else if (valueProblem(env.getValue())) {
         out.add(
             new Violation(
-                "deploy.env." + env.getKey(),
+                prefix + "env." + env.getKey(),
                 "must be at most " + MAX_VALUE_LENGTH + " characters without NUL"));
       }
     }
     for (int i = 0; i < deploy.volumes().size(); i++) {
-      if (!NAMED_VOLUME.matcher(deploy.volumes().get(i)).matches()) {
+      String volume = deploy.volumes().get(i);
+      if (!NAMED_VOLUME.matcher(volume).matches()) {
         out.add(
             new Violation(
-                "deploy.volumes[" + i + "]",
+                prefix + "volumes[" + i + "]",
                 "must be a named volume 'name:/path[:ro]'; host paths are not allowed"));
+      } else if (deploy.strategy() == DeploySpec.Strategy.BLUE_GREEN && !volume.endsWith(":ro")) {
+        // Blue-green runs the old and the new container side by side: both would write to it.
+        out.add(
+            new Violation(
+                prefix + "volumes",
+                "'"
+                    + printable(volume)
+                    + "' is mounted read-write, and a blue-green deploy runs two containers on"
+                    + " it at once; use strategy recreate, or mount it read-only (:ro)"));
       }
     }
-    checkLabels("deploy.labels", deploy.labels(), out);
+    checkLabels(prefix + "labels", deploy.labels(), out);
   }
 
   private static boolean valueProblem(String value) {

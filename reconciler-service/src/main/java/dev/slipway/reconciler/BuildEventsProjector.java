@@ -3,13 +3,11 @@ package dev.slipway.reconciler;
 import dev.slipway.infra.events.BuildEvent;
 import dev.slipway.infra.events.Names;
 import dev.slipway.infra.events.Topic;
-import dev.slipway.infra.kafka.EventConsumer;
+import dev.slipway.infra.kafka.ConsumerVerticle;
 import dev.slipway.infra.kafka.EventConsumer.Delivery;
 import dev.slipway.infra.kafka.EventConsumer.Options;
 import dev.slipway.infra.kafka.EventConsumer.Ordering;
-import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * of the build's log stream and the change feed. Events of one build are handled in order; an
  * offset is committed only after its script ran.
  */
-public final class BuildEventsProjector extends VerticleBase {
+public final class BuildEventsProjector extends ConsumerVerticle<BuildEvent> {
 
   /** The consumer group, after the topic prefix. */
   public static final String GROUP = "slipway-reconciler-builds";
@@ -27,12 +25,7 @@ public final class BuildEventsProjector extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(BuildEventsProjector.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
-  private final String bootstrapServers;
-  private final Topic<BuildEvent> topic;
-  private final String groupId;
-  private final String clientId;
   private final BuildProjectionStore store;
-  private EventConsumer<BuildEvent> consumer;
 
   public BuildEventsProjector(
       String bootstrapServers,
@@ -40,38 +33,12 @@ public final class BuildEventsProjector extends VerticleBase {
       String groupId,
       String clientId,
       BuildProjectionStore store) {
-    this.bootstrapServers = bootstrapServers;
-    this.topic = topic;
-    this.groupId = groupId;
-    this.clientId = clientId;
+    super(bootstrapServers, topic, Options.of(groupId, clientId, Ordering.PER_KEY), STOP_TIMEOUT);
     this.store = store;
   }
 
   @Override
-  public Future<?> start() {
-    // The Kafka client resolves its bootstrap addresses when built: not on the event loop.
-    return Blocking.run(
-            vertx,
-            () ->
-                new EventConsumer<>(
-                    vertx,
-                    bootstrapServers,
-                    topic,
-                    Options.of(groupId, clientId, Ordering.PER_KEY),
-                    this::handle))
-        .compose(
-            created -> {
-              consumer = created;
-              return created.start();
-            });
-  }
-
-  @Override
-  public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.stop(STOP_TIMEOUT);
-  }
-
-  private Future<?> handle(Delivery<BuildEvent> delivery) {
+  protected Future<?> handle(Delivery<BuildEvent> delivery) {
     if (delivery.event() == null) {
       return Future.succeededFuture();
     }

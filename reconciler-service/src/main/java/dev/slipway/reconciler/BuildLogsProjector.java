@@ -4,13 +4,11 @@ import dev.slipway.infra.events.BuildLog;
 import dev.slipway.infra.events.BuildLog.BuildLogBatch;
 import dev.slipway.infra.events.Names;
 import dev.slipway.infra.events.Topic;
-import dev.slipway.infra.kafka.EventConsumer;
+import dev.slipway.infra.kafka.ConsumerVerticle;
 import dev.slipway.infra.kafka.EventConsumer.Delivery;
 import dev.slipway.infra.kafka.EventConsumer.Options;
 import dev.slipway.infra.kafka.EventConsumer.Ordering;
-import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * lines already there; closes the stream with the status entry when the build finished before its
  * last lines arrived.
  */
-public final class BuildLogsProjector extends VerticleBase {
+public final class BuildLogsProjector extends ConsumerVerticle<BuildLog> {
 
   /** The consumer group, after the topic prefix. */
   public static final String GROUP = "slipway-reconciler-logs";
@@ -28,12 +26,7 @@ public final class BuildLogsProjector extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(BuildLogsProjector.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
 
-  private final String bootstrapServers;
-  private final Topic<BuildLog> topic;
-  private final String groupId;
-  private final String clientId;
   private final BuildProjectionStore store;
-  private EventConsumer<BuildLog> consumer;
 
   public BuildLogsProjector(
       String bootstrapServers,
@@ -41,38 +34,12 @@ public final class BuildLogsProjector extends VerticleBase {
       String groupId,
       String clientId,
       BuildProjectionStore store) {
-    this.bootstrapServers = bootstrapServers;
-    this.topic = topic;
-    this.groupId = groupId;
-    this.clientId = clientId;
+    super(bootstrapServers, topic, Options.of(groupId, clientId, Ordering.PER_KEY), STOP_TIMEOUT);
     this.store = store;
   }
 
   @Override
-  public Future<?> start() {
-    // The Kafka client resolves its bootstrap addresses when built: not on the event loop.
-    return Blocking.run(
-            vertx,
-            () ->
-                new EventConsumer<>(
-                    vertx,
-                    bootstrapServers,
-                    topic,
-                    Options.of(groupId, clientId, Ordering.PER_KEY),
-                    this::handle))
-        .compose(
-            created -> {
-              consumer = created;
-              return created.start();
-            });
-  }
-
-  @Override
-  public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.stop(STOP_TIMEOUT);
-  }
-
-  private Future<?> handle(Delivery<BuildLog> delivery) {
+  protected Future<?> handle(Delivery<BuildLog> delivery) {
     if (delivery.event() == null) {
       return Future.succeededFuture();
     }

@@ -428,7 +428,7 @@ public final class ContainerReconciler extends VerticleBase {
     if (resumeFrom == null || event.time().isAfter(resumeFrom)) {
       resumeFrom = event.time();
     }
-    if (event.isExec()) {
+    if (event.isExec() || event.isSignal()) {
       return;
     }
     queue.add(event.containerId(), event);

@@ -70,5 +70,13 @@ public interface DockerEngine {
     public boolean isExec() {
       return action.startsWith("exec_");
     }
+
+    /**
+     * A signal was sent. What it does to the container arrives as its own event ({@code die}); a
+     * pass for the signal alone would only delay the pass for the change.
+     */
+    public boolean isSignal() {
+      return action.equals("kill");
+    }
   }
 }

@@ -92,7 +92,7 @@ class ContainerReconcilerTest {
     startSlowResync();
 
     engine.emit("other", "start");
-    engine.emit("c1", "kill");
+    engine.emit("c1", "die");
 
     await().atMost(DEADLINE).until(() -> engine.inspections("c1") == 2);
     await().atMost(DEADLINE).until(() -> engine.inspections("other") == 1);
@@ -149,7 +149,8 @@ class ContainerReconcilerTest {
     startSlowResync();
     engine.holdInspect = new CountDownLatch(1);
 
-    engine.emit("c1", "kill");
+    engine.emit("c1", "kill"); // a signal alone: no pass
+    engine.emit("c1", "pause");
     await().atMost(DEADLINE).until(() -> engine.inspections("c1") == 2);
     for (int i = 0; i < 20; i++) {
       engine.emit("c1", i % 2 == 0 ? "die" : "stop");

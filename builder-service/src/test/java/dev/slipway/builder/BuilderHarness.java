@@ -8,12 +8,10 @@ import dev.slipway.infra.launcher.ServiceContext;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.KafkaBroker;
+import dev.slipway.infra.testing.RedisPrefix;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -83,23 +81,7 @@ final class BuilderHarness implements AutoCloseable {
   static void deleteKeys(Vertx vertx, String prefix) throws Exception {
     Redis redis = RedisClients.create(vertx, RedisServer.url());
     try {
-      String cursor = "0";
-      do {
-        Response page =
-            redis
-                .send(
-                    Request.cmd(Command.SCAN)
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg(prefix + "*")
-                        .arg("COUNT")
-                        .arg(1000))
-                .await(10, TimeUnit.SECONDS);
-        cursor = page.get(0).toString();
-        for (Response key : page.get(1)) {
-          redis.send(Request.cmd(Command.DEL).arg(key.toString())).await(10, TimeUnit.SECONDS);
-        }
-      } while (!cursor.equals("0"));
+      RedisPrefix.delete(redis, prefix);
     } finally {
       redis.close();
     }

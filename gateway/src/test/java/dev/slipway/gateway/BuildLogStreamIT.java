@@ -14,8 +14,6 @@ import dev.slipway.infra.redis.BuildHash;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -314,26 +312,12 @@ class BuildLogStreamIT {
                                   && e.getFormattedMessage().contains(build)));
       // Having been cut off, the slow client's socket reaches its end once drained.
       slow.setSoTimeout((int) DEADLINE.toMillis());
-      assertThat(drain(slow.getInputStream())).isGreaterThan(0);
+      assertThat(SseReader.drain(slow.getInputStream())).isGreaterThan(0);
 
       status(build, "succeeded");
       fast.awaitEnd();
       assertThat(fast.events).hasSize(lines + 2);
     }
-  }
-
-  private static long drain(InputStream in) throws IOException {
-    byte[] buffer = new byte[64 * 1024];
-    long total = 0;
-    int n;
-    try {
-      while ((n = in.read(buffer)) >= 0) {
-        total += n;
-      }
-    } catch (java.net.SocketException reset) {
-      // A reset is a disconnect too.
-    }
-    return total;
   }
 
   @Test

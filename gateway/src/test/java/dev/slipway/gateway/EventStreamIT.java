@@ -14,8 +14,6 @@ import dev.slipway.infra.events.EventTypes;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -373,25 +371,11 @@ class EventStreamIT {
                               e.getFormattedMessage().contains("too slow")
                                   && e.getFormattedMessage().contains("stream=events")));
       slow.setSoTimeout((int) DEADLINE.toMillis());
-      assertThat(drain(slow.getInputStream())).isGreaterThan(0);
+      assertThat(SseReader.drain(slow.getInputStream())).isGreaterThan(0);
 
       String after = projection.feedDrift(app, "missing", null);
       assertThat(fast.awaitEvents(entries + 1).get(entries).id()).isEqualTo(after);
     }
-  }
-
-  private static long drain(InputStream in) throws IOException {
-    byte[] buffer = new byte[64 * 1024];
-    long total = 0;
-    int n;
-    try {
-      while ((n = in.read(buffer)) >= 0) {
-        total += n;
-      }
-    } catch (java.net.SocketException reset) {
-      // A reset is a disconnect too.
-    }
-    return total;
   }
 
   @Test

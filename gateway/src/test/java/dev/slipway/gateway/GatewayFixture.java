@@ -8,6 +8,7 @@ import dev.slipway.infra.launcher.ServiceRunner;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.KafkaBroker;
+import dev.slipway.infra.testing.RedisPrefix;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -132,21 +133,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /** Every key under this gateway's prefix. */
   List<String> redisKeys() throws Exception {
-    List<String> out = new ArrayList<>();
-    String cursor = "0";
-    do {
-      Response reply =
-          redis(
-              Request.cmd(Command.SCAN)
-                  .arg(cursor)
-                  .arg("MATCH")
-                  .arg(keys.prefix() + "*")
-                  .arg("COUNT")
-                  .arg(1000));
-      cursor = reply.get(0).toString();
-      reply.get(1).forEach(k -> out.add(k.toString()));
-    } while (!cursor.equals("0"));
-    return out;
+    return RedisPrefix.keys(redis, keys.prefix());
   }
 
   /** Every record on {@code topic} so far, in offset order per partition. */

@@ -98,4 +98,19 @@ final class SseReader implements AutoCloseable {
   public void close() {
     lines.close();
   }
+
+  /** Reads a stream to its end (or reset) without parsing it; returns the bytes read. */
+  static long drain(java.io.InputStream in) throws java.io.IOException {
+    byte[] buffer = new byte[64 * 1024];
+    long total = 0;
+    int n;
+    try {
+      while ((n = in.read(buffer)) >= 0) {
+        total += n;
+      }
+    } catch (java.net.SocketException reset) {
+      // A reset is a disconnect too.
+    }
+    return total;
+  }
 }

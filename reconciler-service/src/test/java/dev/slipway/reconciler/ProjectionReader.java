@@ -2,6 +2,7 @@ package dev.slipway.reconciler;
 
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.testing.RedisPrefix;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -81,23 +82,7 @@ final class ProjectionReader {
 
   /** Every key under the prefix. */
   List<String> allKeys() throws Exception {
-    List<String> found = new ArrayList<>();
-    String cursor = "0";
-    do {
-      Response r =
-          send(
-              Request.cmd(Command.SCAN)
-                  .arg(cursor)
-                  .arg("MATCH")
-                  .arg(keys.prefix() + "*")
-                  .arg("COUNT")
-                  .arg(1000));
-      cursor = r.get(0).toString();
-      for (Response key : r.get(1)) {
-        found.add(key.toString());
-      }
-    } while (!"0".equals(cursor));
-    return found;
+    return RedisPrefix.keys(redis, keys.prefix());
   }
 
   void deleteAll() throws Exception {

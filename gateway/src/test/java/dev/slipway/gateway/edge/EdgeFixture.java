@@ -6,6 +6,7 @@ import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.testing.RedisPrefix;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -267,25 +268,7 @@ final class EdgeFixture implements AutoCloseable {
   public void close() throws Exception {
     try {
       edge.undeploy().await(10, TimeUnit.SECONDS);
-      List<String> found = new ArrayList<>();
-      String cursor = "0";
-      do {
-        Response page =
-            redis(
-                Request.cmd(Command.SCAN)
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(keys.prefix() + "*")
-                    .arg("COUNT")
-                    .arg(1000));
-        cursor = page.get(0).toString();
-        page.get(1).forEach(k -> found.add(k.toString()));
-      } while (!cursor.equals("0"));
-      if (!found.isEmpty()) {
-        Request del = Request.cmd(Command.DEL);
-        found.forEach(del::arg);
-        redis(del);
-      }
+      RedisPrefix.delete(redis, keys.prefix());
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

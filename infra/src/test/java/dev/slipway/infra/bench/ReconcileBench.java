@@ -14,6 +14,7 @@ import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.DockerEngine;
+import dev.slipway.infra.testing.RedisPrefix;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -555,25 +556,7 @@ public final class ReconcileBench {
 
   /** Deletes every key under the prefix in one command, as a FLUSHALL of the platform's Redis. */
   private void deleteKeys(RedisKeys keys) throws Exception {
-    List<String> found = new ArrayList<>();
-    String cursor = "0";
-    do {
-      Response reply =
-          send(
-              Request.cmd(Command.SCAN)
-                  .arg(cursor)
-                  .arg("MATCH")
-                  .arg(keys.prefix() + "*")
-                  .arg("COUNT")
-                  .arg(1000));
-      cursor = reply.get(0).toString();
-      reply.get(1).forEach(k -> found.add(k.toString()));
-    } while (!cursor.equals("0"));
-    if (!found.isEmpty()) {
-      Request del = Request.cmd(Command.DEL);
-      found.forEach(del::arg);
-      send(del);
-    }
+    RedisPrefix.delete(redis, keys.prefix());
   }
 
   private Response send(Request request) throws Exception {

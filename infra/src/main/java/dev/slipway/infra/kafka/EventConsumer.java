@@ -48,6 +48,13 @@ public final class EventConsumer<T extends SlipwayEvent> {
   private static final Logger log = LoggerFactory.getLogger(EventConsumer.class);
   private static final Duration POLL = Duration.ofMillis(100);
 
+  /**
+   * Offsets are committed at most this often while running (and always on revoke and stop): a
+   * chatty topic would otherwise cost the group coordinator a write per handled record, and a crash
+   * replays at most this much more, which idempotent handlers absorb.
+   */
+  static final long COMMIT_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
+
   /** Handles one delivery; the Future's success is what lets the offset be committed. */
   @FunctionalInterface
   public interface Handler<T extends SlipwayEvent> {
@@ -203,6 +210,7 @@ public final class EventConsumer<T extends SlipwayEvent> {
     try {
       consumer.subscribe(List.of(topic.name()), new Rebalance());
       boolean paused = false;
+      long lastCommit = System.nanoTime();
       while (!stopping) {
         ConsumerRecords<String, byte[]> records;
         try {
@@ -220,7 +228,10 @@ public final class EventConsumer<T extends SlipwayEvent> {
           lock.unlock();
         }
         paused = applyBackpressure(paused);
-        commitDone(false);
+        if (System.nanoTime() - lastCommit >= COMMIT_INTERVAL_NANOS) {
+          commitDone(false);
+          lastCommit = System.nanoTime();
+        }
       }
       drain();
     } catch (Throwable e) {

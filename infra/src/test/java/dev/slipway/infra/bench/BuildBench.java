@@ -53,10 +53,14 @@ public final class BuildBench {
   private static final int QUEUED = Integer.getInteger("bench.queued", 50);
   private static final int LOG_LINES = 10_000;
 
+  /** Lines per second the log build prints at, in groups of 20; 0 prints them as fast as it can. */
+  private static final int LOG_RATE = Integer.getInteger("bench.logRate", 0);
+
   private final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, BuildEvent> terminal = new ConcurrentHashMap<>();
   private final Map<String, Long> terminalAtNanos = new ConcurrentHashMap<>();
   private final Map<String, List<Double>> toKafka = new ConcurrentHashMap<>();
+  private final Map<String, Integer> batches = new ConcurrentHashMap<>();
   private final String run = UUID.randomUUID().toString().substring(0, 6);
   private final String image = "slipway-bench/app-" + run;
   private Platform platform;
@@ -93,13 +97,27 @@ public final class BuildBench {
               "\n",
               "FROM " + base,
               "COPY stamp.txt /stamp.txt",
-              "RUN i=1; while [ $i -le " + LOG_LINES + " ]; do echo line $i; i=$((i+1)); done",
+              "RUN i=1; while [ $i -le "
+                  + LOG_LINES
+                  + " ]; do echo line $i; i=$((i+1)); "
+                  + (LOG_RATE > 0
+                      ? "[ $((i % 20)) -eq 0 ] && usleep " + 20_000_000 / LOG_RATE + "; "
+                      : "")
+                  + "done",
               ""));
       repo.write("app/stamp.txt", "0").write("logs/stamp.txt", "0").commit("bench repo");
 
       List<Double> slipway = new ArrayList<>();
       List<Double> manual = new ArrayList<>();
       timedBuild(repo, "warm-up"); // first build pulls nothing but warms the JIT and the engine
+      // A platform that has run for a while has compiled its log path; a fresh JVM interprets it.
+      logLatency(repo);
+      if ("logs".equals(System.getProperty("bench.only"))) {
+        printLogLatency(logLatency(repo));
+        following.set(false);
+        events.join(5_000);
+        return;
+      }
       for (int round = 1; round <= ROUNDS; round++) {
         slipway.add(timedBuild(repo, "s" + round));
         manual.add(manualBuild(repo, "m" + round));
@@ -236,11 +254,42 @@ public final class BuildBench {
   }
 
   /** Per-line latency in ms: builder to SSE client, and the builder→Redis part of it. */
-  private record Latencies(List<Double> total, List<Double> toRedis, List<Double> toKafka) {}
+  private record Latencies(
+      List<Double> total,
+      List<Double> toRedis,
+      List<Double> toKafka,
+      double producedOverMs,
+      int batches) {}
+
+  /** {@code -Dbench.only=logs}: the log latency section alone, for working on it. */
+  private static void printLogLatency(Latencies logs) {
+    Stats.print(
+        "bench build — log latency only, " + LOG_LINES + " lines",
+        List.of("metric", "p50 ms", "p99 ms", "max ms"),
+        List.of(
+            row("builder line → SSE client", logs.total()),
+            row("  line read → batch sent to Kafka", logs.toKafka()),
+            row("  builder → Redis", logs.toRedis()),
+            List.of("lines produced over, ms", Stats.f(logs.producedOverMs(), 1), "", ""),
+            List.of("Kafka batches", String.valueOf(logs.batches()), "", "")));
+  }
+
+  private static List<String> row(String name, List<Double> values) {
+    return List.of(
+        name,
+        Stats.f(Stats.percentile(values, 50), 1),
+        Stats.f(Stats.percentile(values, 99), 1),
+        Stats.f(Stats.percentile(values, 100), 1));
+  }
 
   /** Per-line latency in ms from the builder's timestamp to this SSE client. */
   private Latencies logLatency(GitServer.Repo repo) throws Exception {
     repo.write("logs/stamp.txt", "logs-" + System.nanoTime()).commit("logs");
+    long dockerd = Long.parseLong(Files.readString(Path.of("/var/run/docker.pid")).trim());
+    long platformCpu = platform.cpuMs();
+    Map<String, Long> threadsBefore = platform.cpuByThreadMs();
+    long startedMs = System.currentTimeMillis();
+    long dockerdCpu = Platform.cpuMs(dockerd);
     String id = post(repo.url(), "main", "logs", "logs");
     List<Double> latencies = new ArrayList<>();
     // The SSE id is the Redis stream id, whose first part is when the reconciler appended the
@@ -256,6 +305,8 @@ public final class BuildBench {
     if (response.statusCode() != 200) {
       throw new IllegalStateException("SSE answered " + response.statusCode());
     }
+    Instant first = null;
+    Instant last = null;
     try (BufferedReader reader =
         new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       String event = null;
@@ -272,6 +323,8 @@ public final class BuildBench {
           JsonNode data = Json.mapper().readTree(line.substring(5).trim());
           if (data.path("text").asText().startsWith("line ")) {
             Instant at = Instant.parse(data.path("time").asText());
+            first = first == null ? at : first;
+            last = at;
             latencies.add(Duration.between(at, now).toNanos() / 1e6);
             toRedis.add(appendedMs - at.toEpochMilli() + 0.0);
           }
@@ -284,7 +337,22 @@ public final class BuildBench {
       throw new IllegalStateException(
           "SSE delivered " + latencies.size() + " of " + LOG_LINES + " lines");
     }
-    return new Latencies(latencies, toRedis, toKafka.getOrDefault(id, List.of()));
+    System.out.printf("log build %s → %s%n", Instant.ofEpochMilli(startedMs), Instant.now());
+    Map<String, Long> threadsAfter = platform.cpuByThreadMs();
+    threadsAfter.entrySet().stream()
+        .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
+        .filter(e -> e.getValue() >= 20)
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .forEach(e -> System.out.printf("  %6d ms  %s%n", e.getValue(), e.getKey()));
+    System.out.printf(
+        "CPU during the log build: platform %d ms, dockerd %d ms%n",
+        platform.cpuMs() - platformCpu, Platform.cpuMs(dockerd) - dockerdCpu);
+    return new Latencies(
+        latencies,
+        toRedis,
+        toKafka.getOrDefault(id, List.of()),
+        Duration.between(first, last).toNanos() / 1e6,
+        batches.getOrDefault(id, 0));
   }
 
   private record Queued(
@@ -379,6 +447,7 @@ public final class BuildBench {
             CloudEvent<BuildLog> batch = CloudEventCodec.decode(Topics.BUILD_LOGS, record);
             if (batch.data() instanceof BuildLog.BuildLogBatch logs) {
               List<Double> mine = toKafka.computeIfAbsent(record.key(), k -> new ArrayList<>());
+              batches.merge(record.key(), 1, Integer::sum);
               logs.lines()
                   .forEach(l -> mine.add(record.timestamp() - l.time().toEpochMilli() + 0.0));
             }

@@ -48,7 +48,13 @@ final class Platform implements AutoCloseable {
     Path dataDir = Files.createTempDirectory("slipway-bench");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-cp", classpath));
+    command.addAll(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m"));
+    // e.g. -Dbench.platform.jvm=-XX:StartFlightRecording=filename=/tmp/platform.jfr to profile it
+    String extraJvm = System.getProperty("bench.platform.jvm", "");
+    if (!extraJvm.isBlank()) {
+      command.addAll(List.of(extraJvm.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-cp", classpath));
     command.add("dev.slipway.infra.launcher.AllInOne");
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -111,6 +117,45 @@ final class Platform implements AutoCloseable {
     return "127.0.0.1:" + kafkaPort;
   }
 
+  /** CPU time (user + system) the platform process has used so far, in ms. */
+  long cpuMs() {
+    return cpuMs(process.pid());
+  }
+
+  /** CPU time (user + system) process {@code pid} has used so far, in ms. */
+  static long cpuMs(long pid) {
+    return cpuMs(Path.of("/proc", pid + "", "stat"));
+  }
+
+  private static long cpuMs(Path statFile) {
+    try {
+      String stat = Files.readString(statFile);
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second here)
+      return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** CPU time per thread-name group (digits dropped) of the platform process so far, in ms. */
+  Map<String, Long> cpuByThreadMs() {
+    Map<String, Long> byName = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", process.pid() + "", "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+", "N");
+          byName.merge(name, cpuMs(task.resolve("stat")), Long::sum);
+        } catch (IOException | UncheckedIOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return byName;
+  }
+
   /** Resident and peak resident memory of the platform process, in KiB. */
   Map<String, Long> memoryKb() {
     Map<String, Long> memory = new HashMap<>();
@@ -132,6 +177,14 @@ final class Platform implements AutoCloseable {
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
+    }
+    // e.g. -Dbench.platform.log=/tmp/platform.log keeps the platform's log for a look afterwards
+    String keepLog = System.getProperty("bench.platform.log", "");
+    if (!keepLog.isBlank()) {
+      Files.copy(
+          dataDir.resolve("platform.log"),
+          Path.of(keepLog),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     try (var paths = Files.walk(dataDir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

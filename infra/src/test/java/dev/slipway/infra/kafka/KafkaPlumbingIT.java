@@ -278,6 +278,70 @@ class KafkaPlumbingIT {
     assertThat(consumer.assignment()).containsExactly(new TopicPartition(topic, 0));
   }
 
+  @Test
+  @DisplayName("a steady trickle of records costs a commit per interval, not one per record")
+  void commitsAreThrottled() throws Exception {
+    String topic = KafkaBroker.randomTopic(TestEvent.TOPIC, 1).name();
+    String group = KafkaBroker.randomGroup();
+    Options options =
+        Options.of(group, "c1", Ordering.PER_KEY)
+            .withKafka(
+                Map.of(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, CountingCommits.class.getName()));
+    AtomicInteger handled = new AtomicInteger();
+    consumer(
+        topic,
+        options,
+        d -> {
+          handled.incrementAndGet();
+          return Future.succeededFuture();
+        });
+
+    long start = System.nanoTime();
+    RecordMetadata last = null;
+    for (int i = 0; i < 100; i++) {
+      // One at a time, each acknowledged: every record can wake the poll loop on its own.
+      last = publish(topic, "k", i);
+    }
+    long lastOffset = last.offset();
+    await().atMost(DEADLINE).until(() -> committedOffset(group, topic, 0) == lastOffset + 1);
+    double elapsed = (System.nanoTime() - start) / (double) EventConsumer.COMMIT_INTERVAL_NANOS;
+
+    assertThat(handled.get()).isEqualTo(100);
+    assertThat(CountingCommits.count(group))
+        .as("commits for 100 records over %.1f commit intervals", elapsed)
+        .isLessThanOrEqualTo((int) Math.ceil(elapsed) + 2);
+  }
+
+  /** Counts each consumer group's commits, as Kafka reports them to interceptors. */
+  public static final class CountingCommits
+      implements org.apache.kafka.clients.consumer.ConsumerInterceptor<String, byte[]> {
+    private static final Map<String, AtomicInteger> COMMITS = new ConcurrentHashMap<>();
+    private String group;
+
+    static int count(String group) {
+      return COMMITS.getOrDefault(group, new AtomicInteger()).get();
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      group = String.valueOf(configs.get(ConsumerConfig.GROUP_ID_CONFIG));
+    }
+
+    @Override
+    public org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> onConsume(
+        org.apache.kafka.clients.consumer.ConsumerRecords<String, byte[]> records) {
+      return records;
+    }
+
+    @Override
+    public void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+      COMMITS.computeIfAbsent(group, g -> new AtomicInteger()).incrementAndGet();
+    }
+
+    @Override
+    public void close() {}
+  }
+
   private static long committedOffset(String group, String topic, int partition) {
     OffsetAndMetadata offset =
         KafkaBroker.committed(group).get(new TopicPartition(topic, partition));

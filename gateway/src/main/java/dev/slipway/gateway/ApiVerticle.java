@@ -123,7 +123,8 @@ public final class ApiVerticle extends VerticleBase {
             options);
     CredentialsApi creds = new CredentialsApi(credentials);
     ContainersApi containers = new ContainersApi(store, keys);
-    AppsApi apps = new AppsApi(store, keys, topics, publisher, new DeployRequestRules(), box, options);
+    AppsApi apps =
+        new AppsApi(store, keys, topics, publisher, new DeployRequestRules(), box, options);
     ContractValidation validation = new ContractValidation(vertx, contract);
     Auth auth = new Auth(config.apiTokens());
 

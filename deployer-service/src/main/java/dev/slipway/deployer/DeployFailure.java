@@ -10,6 +10,12 @@ public final class DeployFailure extends Exception {
   /** The spec cannot run: bad port, volume, image reference, ... */
   public static final String INVALID_SPEC = "invalid_spec";
 
+  /**
+   * An env value does not open: it was sealed with another {@code SLIPWAY_SECRET_KEY} than this
+   * deployer's, or damaged. The message names the variable, never its value.
+   */
+  public static final String ENV_UNREADABLE = "env_unreadable";
+
   /** A rollback named a revision the history does not keep. */
   public static final String REVISION_NOT_FOUND = "revision_not_found";
 

@@ -24,6 +24,8 @@ import dev.slipway.infra.events.DeploySpec.Strategy;
 import dev.slipway.infra.events.Names;
 import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.DeploymentHash;
+import dev.slipway.infra.secrets.SealedEnv;
+import dev.slipway.infra.secrets.SecretBox;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +91,7 @@ public final class Deployer implements AppScheduler.Runner {
   private final DeployHistory history;
   private final DeployerConfig config;
   private final Clock clock;
+  private final SecretBox box;
 
   /**
    * Deployments of this installation seen in this process. Several installations can share one
@@ -107,7 +110,8 @@ public final class Deployer implements AppScheduler.Runner {
       PullCredentials credentials,
       DeployHistory history,
       DeployerConfig config,
-      Clock clock) {
+      Clock clock,
+      SecretBox box) {
     this.engine = engine;
     this.store = store;
     this.events = events;
@@ -116,6 +120,7 @@ public final class Deployer implements AppScheduler.Runner {
     this.history = history;
     this.config = config;
     this.clock = clock;
+    this.box = Objects.requireNonNull(box, "box");
   }
 
   // ---- commands ----
@@ -1239,6 +1244,17 @@ public final class Deployer implements AppScheduler.Runner {
       throw new DeployFailure(
           DeployFailure.INVALID_SPEC, "The deploy spec cannot run: " + String.join("; ", problems));
     }
+    // Opened here only to prove they can be, before anything stops or starts; the plain values
+    // are dropped at once and opened again right before the container is created.
+    try {
+      SealedEnv.open(box, spec.env());
+    } catch (SealedEnv.UnreadableEnvException e) {
+      throw new DeployFailure(DeployFailure.ENV_UNREADABLE, e.getMessage() + ".");
+    }
+    List<String> plain = SealedEnv.plainNames(spec.env());
+    if (!plain.isEmpty()) {
+      log.warn("env values not sealed app={} names={}", app, plain);
+    }
   }
 
   private void ensureImage(String image) throws DeployFailure {
@@ -1274,7 +1290,7 @@ public final class Deployer implements AppScheduler.Runner {
         name,
         spec.image(),
         labels,
-        spec.env(),
+        SealedEnv.open(box, spec.env()),
         spec.command(),
         spec.port(),
         spec.volumes(),

@@ -106,7 +106,8 @@ public final class DeployerModule implements ServiceModule {
                       PullCredentials.from(credentials),
                       new KafkaDeployHistory(kafka, topics.deployEvents(), HISTORY_TIMEOUT),
                       settings,
-                      Clock.systemUTC());
+                      Clock.systemUTC(),
+                      clients.box());
               AppScheduler scheduler = new AppScheduler(deployer, settings.concurrency());
               // Auto-deploy only publishes commands: it need not wait for the recovery.
               return Future.all(

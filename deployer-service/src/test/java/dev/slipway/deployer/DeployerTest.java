@@ -20,6 +20,8 @@ import dev.slipway.infra.events.DeploySpec;
 import dev.slipway.infra.events.DeploySpec.Strategy;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.secrets.CredentialStore.Credential;
+import dev.slipway.infra.secrets.SealedEnv;
+import dev.slipway.infra.secrets.SecretBox;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +53,18 @@ class DeployerTest {
           2);
 
   static final String APP = "shop";
+
+  /** The key this deployer opens env values with. */
+  static final SecretBox BOX = box(5);
+
+  /** A value as the gateway seals it: sealed once, so two specs built from it are equal. */
+  static final String SEALED_TOKEN = SealedEnv.seal(BOX, "secret-value");
+
+  static SecretBox box(int fill) {
+    byte[] key = new byte[32];
+    java.util.Arrays.fill(key, (byte) fill);
+    return new SecretBox(key);
+  }
 
   Fakes.Engine engine;
   Fakes.Store store;
@@ -85,7 +99,8 @@ class DeployerTest {
                 : Optional.empty(),
         () -> history.read(),
         config,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        BOX);
   }
 
   static DeploySpec spec(String image) {
@@ -98,7 +113,7 @@ class DeployerTest {
         image,
         strategy,
         8080,
-        Map.of("TOKEN", "secret-value"),
+        Map.of("TOKEN", SEALED_TOKEN),
         null,
         new DeploySpec.Resources(1.5, "256m"),
         List.of("data:/var/lib/shop"),
@@ -323,6 +338,52 @@ class DeployerTest {
     assertThat(failed.phase()).isEqualTo(DeployPhase.VALIDATE);
     assertThat(failed.message()).contains("/etc:/host-etc", "BAD NAME");
     assertThat(engine.calls).isEmpty();
+  }
+
+  @Test
+  @DisplayName(
+      "an env value sealed with another key fails the deployment in validate with a reason naming"
+          + " the variable and SLIPWAY_SECRET_KEY, never the value, and the live app is untouched")
+  void envSealedWithAnotherKey() {
+    deploy("d1", spec("shop:1", Strategy.RECREATE));
+    AppRecord before = app();
+    engine.calls.clear();
+    DeploySpec foreign =
+        spec("shop:2", Strategy.RECREATE)
+            .withEnv(Map.of("MODE", SealedEnv.seal(box(6), "canary-mode-value")));
+    deploy("d2", foreign);
+
+    DeployFailed failed = sink.of(DeployFailed.class).getFirst();
+    assertThat(failed.reason()).isEqualTo(DeployFailure.ENV_UNREADABLE);
+    assertThat(failed.phase()).isEqualTo(DeployPhase.VALIDATE);
+    assertThat(failed.message())
+        .startsWith(
+            "env MODE cannot be decrypted: SLIPWAY_SECRET_KEY differs from the one that sealed it")
+        .doesNotContain("canary-mode-value")
+        .doesNotContain(foreign.env().get("MODE"));
+    assertThat(engine.calls).as("nothing stopped, created or started").isEmpty();
+    assertThat(app().liveContainer()).isEqualTo(before.liveContainer());
+    assertThat(engine.get(before.liveContainer()).running()).isTrue();
+    assertThat(store.status("d2")).isEqualTo(DeploymentHash.STATUS_FAILED);
+  }
+
+  @Test
+  @DisplayName(
+      "a rollback recreates the earlier revision with its recorded sealed env, opened for the"
+          + " container only; a plain value from a program other than the gateway passes as is")
+  void rollbackOpensRecordedEnv() {
+    deploy("d1", spec("shop:1").withEnv(Map.of("MODE", SealedEnv.seal(BOX, "one"), "PLAIN", "p")));
+    deploy("d2", spec("shop:2").withEnv(Map.of("MODE", SealedEnv.seal(BOX, "two"))));
+    assertThat(engine.specs.get(app().liveContainer()).env()).isEqualTo(Map.of("MODE", "two"));
+    assertThat(store.revisions.get(APP).get(1L).spec().env().get("MODE"))
+        .startsWith(SealedEnv.PREFIX);
+
+    deployer.run(new RollbackRequested("r1", APP, 1L, Instant.now()));
+
+    assertThat(store.status("r1")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
+    assertThat(engine.specs.get(app().liveContainer()).env())
+        .isEqualTo(Map.of("MODE", "one", "PLAIN", "p"));
+    assertThat(app().spec().env().get("MODE")).startsWith(SealedEnv.PREFIX);
   }
 
   @Test

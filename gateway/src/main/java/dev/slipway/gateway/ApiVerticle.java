@@ -7,6 +7,7 @@ import dev.slipway.infra.health.Health;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.secrets.CredentialStore;
+import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.validation.BuildRequestRules;
 import dev.slipway.infra.validation.DeployRequestRules;
 import dev.slipway.infra.vertx.Blocking;
@@ -59,6 +60,7 @@ public final class ApiVerticle extends VerticleBase {
   private final Redis redis;
   private final EventPublisher publisher;
   private final CredentialStore credentials;
+  private final SecretBox box;
   private final GatewayOptions options;
   private Redis blockingRedis;
   private StreamHub streams;
@@ -69,12 +71,14 @@ public final class ApiVerticle extends VerticleBase {
       Redis redis,
       EventPublisher publisher,
       CredentialStore credentials,
+      SecretBox box,
       GatewayOptions options) {
     this.health = health;
     this.config = config;
     this.redis = redis;
     this.publisher = publisher;
     this.credentials = credentials;
+    this.box = box;
     this.options = options;
   }
 
@@ -110,10 +114,17 @@ public final class ApiVerticle extends VerticleBase {
     streams = new StreamHub(vertx, blockingRedis, options);
     BuildsApi builds =
         new BuildsApi(
-            store, keys, topics, publisher, new BuildRequestRules(config.gitSchemes()), options);
+            store,
+            keys,
+            topics,
+            publisher,
+            new BuildRequestRules(config.gitSchemes()),
+            box,
+            options);
     CredentialsApi creds = new CredentialsApi(credentials);
     ContainersApi containers = new ContainersApi(store, keys);
-    AppsApi apps = new AppsApi(store, keys, topics, publisher, new DeployRequestRules(), options);
+    AppsApi apps =
+        new AppsApi(store, keys, topics, publisher, new DeployRequestRules(), box, options);
     ContractValidation validation = new ContractValidation(vertx, contract);
     Auth auth = new Auth(config.apiTokens());
 

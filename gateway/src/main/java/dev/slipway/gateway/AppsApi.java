@@ -13,6 +13,8 @@ import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.secrets.SealedEnv;
+import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.validation.DeployRequestRules;
 import dev.slipway.infra.validation.Violation;
 import io.vertx.core.Future;
@@ -51,14 +53,19 @@ final class AppsApi {
   private final EventPublisher publisher;
   private final DeployRequestRules rules;
   private final Idempotency idempotency;
+  private final SecretBox box;
   private final long publishTimeoutMs;
 
+  /**
+   * @param box seals every env value before the command leaves the gateway
+   */
   AppsApi(
       RedisStore redis,
       RedisKeys keys,
       TopicSet topics,
       EventPublisher publisher,
       DeployRequestRules rules,
+      SecretBox box,
       GatewayOptions options) {
     this.redis = redis;
     this.keys = keys;
@@ -66,6 +73,7 @@ final class AppsApi {
     this.publisher = publisher;
     this.rules = rules;
     this.idempotency = new Idempotency(redis, keys);
+    this.box = box;
     this.publishTimeoutMs = options.publishTimeout().toMillis();
   }
 
@@ -97,12 +105,23 @@ final class AppsApi {
             return Future.failedFuture(Problem.unprocessable(violations).exception());
           }
           String id = nextDeploymentId();
+          Instant now = Instant.now();
+          // Env values are secrets: sealed here, they stay sealed on Kafka and in Redis until the
+          // deployer creates the container.
           DeployRequested command =
-              new DeployRequested(id, app, spec, found.buildId(), Instant.now());
+              new DeployRequested(
+                  id, app, spec.withEnv(SealedEnv.seal(box, spec.env())), found.buildId(), now);
           if (idempotencyKey == null) {
             return publish(command).compose(v -> accepted(ctx, app, id, AppViews.QUEUED));
           }
-          String bodyHash = Idempotency.hash("deploy", command, HASH_IGNORED);
+          // Hashed before sealing (a fresh nonce per seal would make every repeat differ), and
+          // keyed, so the stored hash cannot be checked against guesses of a short secret.
+          String bodyHash =
+              box.fingerprint(
+                  Idempotency.hash(
+                      "deploy",
+                      new DeployRequested(id, app, spec, found.buildId(), now),
+                      HASH_IGNORED));
           return idempotency
               .claim(idempotencyKey, bodyHash, id)
               .compose(

@@ -9,6 +9,8 @@ import dev.slipway.infra.json.Json;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.secrets.SealedEnv;
+import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.validation.BuildRequestRules;
 import dev.slipway.infra.validation.Violation;
 import io.vertx.core.Future;
@@ -48,13 +50,18 @@ final class BuildsApi {
   private final BuildRequestRules rules;
   private final long publishTimeoutMs;
   private final Idempotency idempotency;
+  private final SecretBox box;
 
+  /**
+   * @param box seals every env value of a request's deploy before it leaves the gateway
+   */
   BuildsApi(
       RedisStore redis,
       RedisKeys keys,
       TopicSet topics,
       EventPublisher publisher,
       BuildRequestRules rules,
+      SecretBox box,
       GatewayOptions options) {
     this.redis = redis;
     this.keys = keys;
@@ -63,6 +70,7 @@ final class BuildsApi {
     this.rules = rules;
     this.publishTimeoutMs = options.publishTimeout().toMillis();
     this.idempotency = new Idempotency(redis, keys);
+    this.box = box;
   }
 
   // ---------------------------------------------------------------- POST /api/v1/builds
@@ -81,10 +89,13 @@ final class BuildsApi {
     if (!violations.isEmpty()) {
       return Future.failedFuture(Problem.unprocessable(violations).exception());
     }
+    // Hashed before sealing (a fresh nonce per seal would make every repeat differ), and keyed,
+    // so the stored hash cannot be checked against guesses of a short secret.
+    String bodyHash = idempotencyKey == null ? null : box.fingerprint(hash(request));
+    BuildRequested accepted = sealed(request, box);
     if (idempotencyKey == null) {
-      return accept(request).compose(v -> respondAccepted(ctx, id, BuildViews.QUEUED));
+      return accept(accepted).compose(v -> respondAccepted(ctx, id, BuildViews.QUEUED));
     }
-    String bodyHash = hash(request);
     return idempotency
         .claim(idempotencyKey, bodyHash, id)
         .compose(
@@ -93,7 +104,7 @@ final class BuildsApi {
                 log.info("build request repeated buildId={} (same Idempotency-Key)", claimed);
                 return currentStatus(claimed).compose(s -> respondAccepted(ctx, claimed, s));
               }
-              return accept(request)
+              return accept(accepted)
                   .recover(
                       e ->
                           // Free the key, so the client's retry is a fresh attempt.
@@ -103,6 +114,34 @@ final class BuildsApi {
                   .compose(v -> idempotency.markPublished(idempotencyKey, bodyHash, id))
                   .compose(v -> respondAccepted(ctx, id, BuildViews.QUEUED));
             });
+  }
+
+  /**
+   * The request with its deploy's env values sealed: they stay sealed on Kafka (the build command,
+   * the build's succeeded event, the auto-deploy) and in Redis until the deployer creates the
+   * container.
+   */
+  static BuildRequested sealed(BuildRequested r, SecretBox box) {
+    if (r.deploy() == null || r.deploy().env().isEmpty()) {
+      return r;
+    }
+    return new BuildRequested(
+        r.buildId(),
+        r.repository(),
+        r.ref(),
+        r.context(),
+        r.dockerfile(),
+        r.buildArgs(),
+        r.image(),
+        r.tags(),
+        r.push(),
+        r.registryCredential(),
+        r.gitCredential(),
+        r.labels(),
+        r.timeoutSeconds(),
+        r.deploy().withEnv(SealedEnv.seal(box, r.deploy().env())),
+        r.idempotencyKey(),
+        r.requestedAt());
   }
 
   private Future<Void> respondAccepted(RoutingContext ctx, String id, String status) {

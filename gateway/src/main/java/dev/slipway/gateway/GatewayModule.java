@@ -77,6 +77,7 @@ public final class GatewayModule implements ServiceModule {
                                           context.redis(),
                                           publisher,
                                           credentials,
+                                          box,
                                           options),
                                   new DeploymentOptions()));
             })

@@ -5,6 +5,7 @@ import static dev.slipway.gateway.GatewayFixture.WRITE_TOKEN;
 import static dev.slipway.gateway.GatewayFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.slipway.infra.config.Env;
 import dev.slipway.infra.events.CloudEventCodec;
 import dev.slipway.infra.events.DeployCommand;
 import dev.slipway.infra.events.DeployCommand.DeployRequested;
@@ -14,6 +15,8 @@ import dev.slipway.infra.events.DeploySpec;
 import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.DeploymentHash;
+import dev.slipway.infra.secrets.SealedEnv;
+import dev.slipway.infra.secrets.SecretBox;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -108,7 +111,13 @@ class AppsApiIT {
     assertThat(spec.image()).isEqualTo("registry.local:5000/team/shop:1.2.0");
     assertThat(spec.strategy()).isEqualTo(DeploySpec.Strategy.BLUE_GREEN);
     assertThat(spec.port()).isEqualTo(8080);
-    assertThat(spec.env()).isEqualTo(Map.of("DATABASE_PASSWORD", SECRET));
+    assertThat(spec.env()).containsOnlyKeys("DATABASE_PASSWORD");
+    assertThat(spec.env().get("DATABASE_PASSWORD"))
+        .as("env values leave the gateway sealed")
+        .startsWith(SealedEnv.PREFIX)
+        .doesNotContain(SECRET);
+    SecretBox box = SecretBox.load(new Env(Map.of()), gw.dataDir);
+    assertThat(SealedEnv.open(box, spec.env())).isEqualTo(Map.of("DATABASE_PASSWORD", SECRET));
     assertThat(spec.health().interval()).isEqualTo("500ms");
     assertThat(spec.health().healthyThreshold()).isEqualTo(2);
     assertThat(spec.resources().cpus()).isEqualTo(0.5);

@@ -18,7 +18,10 @@ import java.util.regex.Pattern;
  * @param image the image reference to run
  * @param strategy how a new revision replaces the live one
  * @param port the container port the app listens on; {@code null} when it serves no traffic
- * @param env environment variables of the container
+ * @param env environment variables of the container: names in clear, values sealed by the gateway
+ *     ({@code sealed:v1:<key id>:<ciphertext>}, see {@link dev.slipway.infra.secrets.SealedEnv});
+ *     only the deployer opens them, when it creates the container. A value without that prefix is
+ *     taken as plain text.
  * @param health the health check gating the deploy; {@code null} for the deployer's defaults
  * @param resources CPU and memory limits; {@code null} for none
  * @param volumes Compose-style volume mounts, {@code name:/path[:ro]}
@@ -54,6 +57,40 @@ public record DeploySpec(
             "label " + label + " is reserved: dev.slipway.* labels are set by Slipway");
       }
     }
+  }
+
+  /** This spec with another environment, e.g. its values sealed. */
+  public DeploySpec withEnv(Map<String, String> newEnv) {
+    return new DeploySpec(
+        app, image, strategy, port, newEnv, health, resources, volumes, command, labels, selfHeal);
+  }
+
+  /** Names the env variables without their values: even sealed, values stay out of logs. */
+  @Override
+  public String toString() {
+    return "DeploySpec[app="
+        + app
+        + ", image="
+        + image
+        + ", strategy="
+        + strategy.wire()
+        + ", port="
+        + port
+        + ", env="
+        + new java.util.TreeSet<>(env.keySet())
+        + ", health="
+        + health
+        + ", resources="
+        + resources
+        + ", volumes="
+        + volumes
+        + ", command="
+        + command
+        + ", labels="
+        + labels
+        + ", selfHeal="
+        + selfHeal
+        + "]";
   }
 
   /** How a deploy replaces the live container. */

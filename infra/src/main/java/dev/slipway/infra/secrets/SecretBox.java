@@ -18,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -47,6 +48,7 @@ public final class SecretBox {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final SecretKeySpec key;
+  private final SecretKeySpec macKey;
   private final String keyId;
 
   /** A box for a 32-byte AES key. */
@@ -56,6 +58,8 @@ public final class SecretBox {
       throw new IllegalArgumentException("an AES-256 key has 32 bytes, not " + key.length);
     }
     this.key = new SecretKeySpec(key.clone(), "AES");
+    // A separate key for fingerprints: the AES key itself is used for nothing but AES-GCM.
+    this.macKey = new SecretKeySpec(hmac(key, "slipway fingerprint v1"), "HmacSHA256");
     this.keyId = "k-" + HexFormat.of().formatHex(sha256(key), 0, 8);
   }
 
@@ -187,6 +191,33 @@ public final class SecretBox {
               + ": another key sealed it, or it was altered");
     } catch (GeneralSecurityException e) {
       throw new SecretException("sealed value cannot be opened: " + e.getClass().getSimpleName());
+    }
+  }
+
+  /**
+   * A keyed fingerprint of {@code text}: hex HMAC-SHA256 under a key derived from this box's key.
+   * Equal texts give equal fingerprints with one key, so two requests can be compared without
+   * keeping either; without the key a fingerprint cannot be checked against guesses, as a plain
+   * hash of a short secret could.
+   */
+  public String fingerprint(String text) {
+    Objects.requireNonNull(text, "text");
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(macKey);
+      return HexFormat.of().formatHex(mac.doFinal(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HMAC-SHA256 is not available", e);
+    }
+  }
+
+  private static byte[] hmac(byte[] key, String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HMAC-SHA256 is not available", e);
     }
   }
 

@@ -53,8 +53,17 @@ public final class BuildBench {
   private static final int QUEUED = Integer.getInteger("bench.queued", 50);
   private static final int LOG_LINES = 10_000;
 
-  /** Lines per second the log build prints at, in groups of 20; 0 prints them as fast as it can. */
-  private static final int LOG_RATE = Integer.getInteger("bench.logRate", 0);
+  /** Lines per second of the paced log build, printed in groups of 20. */
+  private static final int LOG_RATE = Integer.getInteger("bench.logRate", 1000);
+
+  /**
+   * At most this many log builds run first, until the JIT compiler's share of the platform's CPU
+   * during one falls under {@link #JIT_SETTLED}: a platform that has run a while has compiled its
+   * log path (and the embedded broker's), a JVM a minute old is still compiling them.
+   */
+  private static final int LOG_WARMUPS = Integer.getInteger("bench.logWarmups", 12);
+
+  private static final double JIT_SETTLED = 0.15;
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final Map<String, BuildEvent> terminal = new ConcurrentHashMap<>();
@@ -97,23 +106,28 @@ public final class BuildBench {
               "\n",
               "FROM " + base,
               "COPY stamp.txt /stamp.txt",
+              "ARG PAUSE_US=0",
               "RUN i=1; while [ $i -le "
                   + LOG_LINES
-                  + " ]; do echo line $i; i=$((i+1)); "
-                  + (LOG_RATE > 0
-                      ? "[ $((i % 20)) -eq 0 ] && usleep " + 20_000_000 / LOG_RATE + "; "
-                      : "")
-                  + "done",
+                  + " ]; do echo line $i; i=$((i+1)); if [ $PAUSE_US -gt 0 ] && [ $((i % 20)) -eq 0 ];"
+                  + " then usleep $PAUSE_US; fi; done",
               ""));
       repo.write("app/stamp.txt", "0").write("logs/stamp.txt", "0").commit("bench repo");
 
       List<Double> slipway = new ArrayList<>();
       List<Double> manual = new ArrayList<>();
       timedBuild(repo, "warm-up"); // first build pulls nothing but warms the JIT and the engine
-      // A platform that has run for a while has compiled its log path; a fresh JVM interprets it.
-      logLatency(repo);
+      int warmups = 0;
+      double jitShare = 1;
+      while (warmups < LOG_WARMUPS && jitShare >= JIT_SETTLED) {
+        jitShare = logLatency(repo, 0).jitShare();
+        warmups++;
+      }
+      System.out.printf(
+          "warm-up: %d log builds; JIT compiler share of the platform's CPU in the last: %.0f%%%n",
+          warmups, jitShare * 100);
       if ("logs".equals(System.getProperty("bench.only"))) {
-        printLogLatency(logLatency(repo));
+        printLogLatency(logLatency(repo, 0), logLatency(repo, LOG_RATE));
         following.set(false);
         events.join(5_000);
         return;
@@ -122,7 +136,8 @@ public final class BuildBench {
         slipway.add(timedBuild(repo, "s" + round));
         manual.add(manualBuild(repo, "m" + round));
       }
-      Latencies logs = logLatency(repo);
+      Latencies burst = logLatency(repo, 0);
+      Latencies logs = logLatency(repo, LOG_RATE);
       List<Double> latencies = logs.total();
       Queued queued = queuedBuilds(repo);
 
@@ -152,17 +167,13 @@ public final class BuildBench {
                   Stats.f(Stats.percentile(slipway, 90) / Stats.percentile(manual, 90), 2),
                   ""),
               List.of(
-                  "log latency p50, ms (builder line → SSE client)",
-                  Stats.f(Stats.percentile(latencies, 50), 1),
+                  "log latency p50 / p99, ms: " + LOG_RATE + " lines/s (builder line → SSE)",
+                  Stats.f(Stats.percentile(latencies, 50), 1)
+                      + " / "
+                      + Stats.f(Stats.percentile(latencies, 99), 1),
                   "",
                   "",
-                  ""),
-              List.of(
-                  "log latency p99, ms (" + latencies.size() + " lines)",
-                  Stats.f(Stats.percentile(latencies, 99), 1),
-                  "",
-                  "",
-                  "≤ 50"),
+                  "p99 ≤ 50"),
               List.of(
                   "  of which line read → batch sent to Kafka, p50 / p99 ms",
                   Stats.f(Stats.percentile(logs.toKafka(), 50), 1)
@@ -176,6 +187,26 @@ public final class BuildBench {
                   Stats.f(Stats.percentile(logs.toRedis(), 50), 1)
                       + " / "
                       + Stats.f(Stats.percentile(logs.toRedis(), 99), 1),
+                  "",
+                  "",
+                  ""),
+              List.of(
+                  "log latency p50 / p99, ms: burst ("
+                      + LOG_LINES
+                      + " lines printed in "
+                      + Stats.f(burst.producedOverMs(), 0)
+                      + " ms)",
+                  Stats.f(Stats.percentile(burst.total(), 50), 1)
+                      + " / "
+                      + Stats.f(Stats.percentile(burst.total(), 99), 1),
+                  "",
+                  "",
+                  "p99 ≤ 50"),
+              List.of(
+                  "  of which builder → Redis, p50 / p99 ms",
+                  Stats.f(Stats.percentile(burst.toRedis(), 50), 1)
+                      + " / "
+                      + Stats.f(Stats.percentile(burst.toRedis(), 99), 1),
                   "",
                   "",
                   ""),
@@ -259,19 +290,28 @@ public final class BuildBench {
       List<Double> toRedis,
       List<Double> toKafka,
       double producedOverMs,
-      int batches) {}
+      int batches,
+      double jitShare) {}
 
   /** {@code -Dbench.only=logs}: the log latency section alone, for working on it. */
-  private static void printLogLatency(Latencies logs) {
+  private static void printLogLatency(Latencies burst, Latencies paced) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Latencies logs : List.of(burst, paced)) {
+      String name = logs == burst ? "burst: " : "paced: ";
+      rows.add(row(name + "builder line → SSE client", logs.total()));
+      rows.add(row("  line read → batch sent to Kafka", logs.toKafka()));
+      rows.add(row("  builder → Redis", logs.toRedis()));
+      rows.add(List.of("  lines printed over, ms", Stats.f(logs.producedOverMs(), 1), "", ""));
+      rows.add(List.of("  Kafka batches", String.valueOf(logs.batches()), "", ""));
+    }
     Stats.print(
-        "bench build — log latency only, " + LOG_LINES + " lines",
+        "bench build — log latency only, "
+            + LOG_LINES
+            + " lines as fast as the shell prints them (burst), then at "
+            + LOG_RATE
+            + " lines/s (paced)",
         List.of("metric", "p50 ms", "p99 ms", "max ms"),
-        List.of(
-            row("builder line → SSE client", logs.total()),
-            row("  line read → batch sent to Kafka", logs.toKafka()),
-            row("  builder → Redis", logs.toRedis()),
-            List.of("lines produced over, ms", Stats.f(logs.producedOverMs(), 1), "", ""),
-            List.of("Kafka batches", String.valueOf(logs.batches()), "", "")));
+        rows);
   }
 
   private static List<String> row(String name, List<Double> values) {
@@ -283,14 +323,18 @@ public final class BuildBench {
   }
 
   /** Per-line latency in ms from the builder's timestamp to this SSE client. */
-  private Latencies logLatency(GitServer.Repo repo) throws Exception {
+  /**
+   * @param rate lines per second the build prints at; 0 for as fast as the shell can
+   */
+  private Latencies logLatency(GitServer.Repo repo, int rate) throws Exception {
     repo.write("logs/stamp.txt", "logs-" + System.nanoTime()).commit("logs");
     long dockerd = Long.parseLong(Files.readString(Path.of("/var/run/docker.pid")).trim());
     long platformCpu = platform.cpuMs();
     Map<String, Long> threadsBefore = platform.cpuByThreadMs();
     long startedMs = System.currentTimeMillis();
     long dockerdCpu = Platform.cpuMs(dockerd);
-    String id = post(repo.url(), "main", "logs", "logs");
+    String pause = rate > 0 ? String.valueOf(20_000_000 / rate) : "0";
+    String id = post(repo.url(), "main", "logs", "logs", Map.of("PAUSE_US", pause));
     List<Double> latencies = new ArrayList<>();
     // The SSE id is the Redis stream id, whose first part is when the reconciler appended the
     // line: it splits the latency into builder→Kafka→reconciler→Redis and Redis→gateway→client.
@@ -337,22 +381,34 @@ public final class BuildBench {
       throw new IllegalStateException(
           "SSE delivered " + latencies.size() + " of " + LOG_LINES + " lines");
     }
-    System.out.printf("log build %s → %s%n", Instant.ofEpochMilli(startedMs), Instant.now());
     Map<String, Long> threadsAfter = platform.cpuByThreadMs();
-    threadsAfter.entrySet().stream()
-        .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
-        .filter(e -> e.getValue() >= 20)
-        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-        .forEach(e -> System.out.printf("  %6d ms  %s%n", e.getValue(), e.getKey()));
-    System.out.printf(
-        "CPU during the log build: platform %d ms, dockerd %d ms%n",
-        platform.cpuMs() - platformCpu, Platform.cpuMs(dockerd) - dockerdCpu);
+    long compilerMs =
+        threadsAfter.entrySet().stream()
+            .filter(e -> e.getKey().contains("CompilerThre"))
+            .mapToLong(e -> e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L))
+            .sum();
+    long usedMs = platform.cpuMs() - platformCpu;
+    if (Boolean.getBoolean("bench.verbose")) {
+      // Where the platform's CPU went during this build, by thread kind: the JIT compiler, event
+      // loops, virtual-thread carriers (consumer loops), the embedded broker.
+      System.out.printf("log build %s → %s%n", Instant.ofEpochMilli(startedMs), Instant.now());
+      threadsAfter.entrySet().stream()
+          .map(
+              e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
+          .filter(e -> e.getValue() >= 20)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(e -> System.out.printf("  %6d ms  %s%n", e.getValue(), e.getKey()));
+      System.out.printf(
+          "CPU during the log build: platform %d ms, dockerd %d ms%n",
+          usedMs, Platform.cpuMs(dockerd) - dockerdCpu);
+    }
     return new Latencies(
         latencies,
         toRedis,
         toKafka.getOrDefault(id, List.of()),
         Duration.between(first, last).toNanos() / 1e6,
-        batches.getOrDefault(id, 0));
+        batches.getOrDefault(id, 0),
+        usedMs == 0 ? 0 : compilerMs / (double) usedMs);
   }
 
   private record Queued(
@@ -396,6 +452,12 @@ public final class BuildBench {
   }
 
   private String post(String repository, String ref, String context, String tag) throws Exception {
+    return post(repository, ref, context, tag, Map.of("RUN_ID", tag));
+  }
+
+  private String post(
+      String repository, String ref, String context, String tag, Map<String, String> buildArgs)
+      throws Exception {
     String body =
         Json.toString(
             Map.of(
@@ -404,7 +466,7 @@ public final class BuildBench {
                 "context", context,
                 "image", image,
                 "tags", List.of(tag),
-                "build_args", Map.of("RUN_ID", tag)));
+                "build_args", buildArgs));
     HttpResponse<String> response =
         http.send(
             HttpRequest.newBuilder(platform.uri("/api/v1/builds"))

@@ -65,7 +65,9 @@ public final class BuildBench {
 
   private static final double JIT_SETTLED = 0.15;
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  // HTTP/1.1 as a browser's EventSource uses over plain http (no h2c upgrade).
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final Map<String, BuildEvent> terminal = new ConcurrentHashMap<>();
   private final Map<String, Long> terminalAtNanos = new ConcurrentHashMap<>();
   private final Map<String, List<Double>> toKafka = new ConcurrentHashMap<>();

@@ -54,7 +54,7 @@ public final class RedisServer {
 
   /** One running {@code redis-server} process. */
   public static final class Instance implements AutoCloseable {
-    private final Process process;
+    private Process process;
     private final Path dir;
     private final int port;
 
@@ -70,6 +70,20 @@ public final class RedisServer {
 
     public int port() {
       return port;
+    }
+
+    /**
+     * Stops the server and starts a new one on the same port, empty (no persistence): what clients
+     * see when Redis restarts without its data.
+     */
+    public synchronized void restart() {
+      stop();
+      Process next = launch(dir, port);
+      if (next == null) {
+        throw new IllegalStateException(
+            "redis-server did not come back on 127.0.0.1:" + port + "; log in " + dir);
+      }
+      process = next;
     }
 
     /** Stops the server, as a crash or an operator would; {@link #close()} also cleans up. */
@@ -90,57 +104,59 @@ public final class RedisServer {
   }
 
   private static Instance start() {
-    Path executable = FixtureSupport.executable("redis-server", MISSING);
     Path dir = FixtureSupport.tempDir("slipway-redis-");
-    IllegalStateException failure = null;
     // A free port can be taken between probing and binding: try a few.
     for (int attempt = 0; attempt < 3; attempt++) {
       int port = FixtureSupport.freeLoopbackPort();
-      Process process;
-      try {
-        process =
-            new ProcessBuilder(
-                    executable.toString(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--port",
-                    Integer.toString(port),
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                    "--dir",
-                    dir.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis-" + port + ".log").toFile())
-                .start();
-      } catch (IOException e) {
-        throw new IllegalStateException("could not run " + executable, e);
-      }
-      try {
-        await("redis-server PING on 127.0.0.1:" + port)
-            .atMost(START_DEADLINE)
-            .pollInterval(Duration.ofMillis(50))
-            .until(() -> !process.isAlive() || ping(port));
-      } catch (ConditionTimeoutException e) {
-        // Judged below.
-      }
-      if (process.isAlive() && ping(port)) {
+      Process process = launch(dir, port);
+      if (process != null) {
         return new Instance(process, dir, port);
       }
-      FixtureSupport.stop(process, Duration.ofSeconds(2));
-      failure =
-          new IllegalStateException(
-              "redis-server did not answer PING on 127.0.0.1:"
-                  + port
-                  + " within "
-                  + START_DEADLINE
-                  + "; log: "
-                  + dir.resolve("redis-" + port + ".log"));
     }
-    throw failure;
+    throw new IllegalStateException(
+        "redis-server did not answer PING within " + START_DEADLINE + "; logs in " + dir);
+  }
+
+  /** Starts redis-server on {@code port}; null when it does not answer PING in time. */
+  private static Process launch(Path dir, int port) {
+    Path executable = FixtureSupport.executable("redis-server", MISSING);
+    Process process;
+    try {
+      process =
+          new ProcessBuilder(
+                  executable.toString(),
+                  "--bind",
+                  "127.0.0.1",
+                  "--port",
+                  Integer.toString(port),
+                  "--save",
+                  "",
+                  "--appendonly",
+                  "no",
+                  "--daemonize",
+                  "no",
+                  "--dir",
+                  dir.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(
+                  ProcessBuilder.Redirect.appendTo(dir.resolve("redis-" + port + ".log").toFile()))
+              .start();
+    } catch (IOException e) {
+      throw new IllegalStateException("could not run " + executable, e);
+    }
+    try {
+      await("redis-server PING on 127.0.0.1:" + port)
+          .atMost(START_DEADLINE)
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> !process.isAlive() || ping(port));
+    } catch (ConditionTimeoutException e) {
+      // Judged below.
+    }
+    if (process.isAlive() && ping(port)) {
+      return process;
+    }
+    FixtureSupport.stop(process, Duration.ofSeconds(2));
+    return null;
   }
 
   private static boolean ping(int port) {

@@ -338,6 +338,43 @@ class ContainerReconcilerIT {
   }
 
   @Test
+  @DisplayName(
+      "after Redis restarts empty the reconciler reconnects, rebuilds the projection and keeps"
+          + " following the engine")
+  void rebuildsAfterRedisRestart() throws Exception {
+    try (RedisServer.Instance own = RedisServer.startPrivate()) {
+      Redis ownRedis = RedisClients.create(vertx, own.url());
+      Redis previous = redis;
+      redis = ownRedis;
+      try {
+        startReconciler(ownRedis, Duration.ofSeconds(1));
+        String app = app();
+        String running = create(app, true, null);
+        docker.startContainerCmd(running).exec();
+        Map<String, String> before = awaitState(running, "running");
+
+        own.restart();
+
+        // The first commands after the restart may meet a dead pooled connection: retried.
+        await("projection rebuilt after the restart")
+            .atMost(DEADLINE)
+            .ignoreExceptions()
+            .until(() -> hash(running).equals(before));
+        // And the engine's events are still followed into the new server.
+        docker.stopContainerCmd(running).withTimeout(1).exec();
+        await("stop projected after the restart")
+            .atMost(DEADLINE)
+            .ignoreExceptions()
+            .until(() -> "exited".equals(hash(running).get(ContainerHash.STATE)));
+      } finally {
+        stopReconciler();
+        redis = previous;
+        ownRedis.close();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("a container without Slipway's labels is never projected nor touched")
   void unlabelled() throws Exception {
     String foreign = create(app(), false, null);

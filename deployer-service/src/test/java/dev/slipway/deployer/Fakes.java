@@ -8,6 +8,7 @@ import dev.slipway.infra.events.DeployPhase;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.secrets.CredentialStore.Credential;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +37,10 @@ final class Fakes {
     final List<String> pulls = new CopyOnWriteArrayList<>();
     final List<Credential> pullCredentials = new CopyOnWriteArrayList<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
+
+    /** Every id or name inspected, in order. */
+    final List<String> inspected = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger ports = new AtomicInteger(40000);
     volatile String failCreate;
@@ -107,6 +112,7 @@ final class Fakes {
 
     @Override
     public Optional<ContainerInfo> inspect(String idOrName) {
+      inspected.add(idOrName);
       return containers.values().stream()
           .filter(c -> c.id().equals(idOrName) || c.name().equals(idOrName))
           .findFirst();
@@ -380,9 +386,15 @@ final class Fakes {
     final List<DeployEvent> events = new CopyOnWriteArrayList<>();
     final List<DeployCommand> commands = new CopyOnWriteArrayList<>();
 
+    /** Phases whose event the broker acknowledges only when the test completes the promise. */
+    final Map<DeployPhase, Promise<Void>> held = new ConcurrentHashMap<>();
+
     @Override
     public Future<Void> publish(DeployEvent event) {
       events.add(event);
+      if (event instanceof DeployEvent.DeployPhaseChanged p && held.containsKey(p.phase())) {
+        return held.get(p.phase()).future();
+      }
       return Future.succeededFuture();
     }
 

@@ -455,6 +455,9 @@ public final class Deployer implements AppScheduler.Runner {
       gate(newId, name, hostPort, spec);
       run.lap("health gate");
 
+      // Every phase report up to here must have landed before the commit point; only the record
+      // phase's own goes out alongside the commit.
+      settle(run);
       enter(run, DeployPhase.RECORD);
       AppRecord base = before != null ? before : emptyApp(run.app);
       live = base.withLive(spec, target.revision(), run.id, color, newId, upstream, selfHeal(spec));
@@ -463,9 +466,9 @@ public final class Deployer implements AppScheduler.Runner {
               ? new RevisionEntry(target.revision(), run.id, target.buildId(), spec, now())
               : null;
       try {
-        settle(run);
         await(store.commit(live, entry, run.id), "record the live revision");
         run.lap("commit");
+        settle(run);
       } catch (RuntimeException e) {
         throw new DeployFailure(
             DeployFailure.RECORD_FAILED,
@@ -1273,18 +1276,20 @@ public final class Deployer implements AppScheduler.Runner {
   /**
    * Moves the run to {@code phase}. Its event and record go out while the phase's step runs: a
    * phase is a report, not a step the roll-out depends on, and waiting for the broker and Redis at
-   * every phase adds up to most of a deploy's own time. The previous phase's writes must have
-   * landed first, so phases arrive in order, and {@link #settle} waits for the last one before the
-   * deployment's outcome is written; a write that failed fails the roll-out there, as it would have
-   * here.
+   * every phase adds up to most of a deploy's own time. Each phase's writes start once the previous
+   * phase's landed, so phases arrive in order; {@link #settle} waits for them all before the commit
+   * point and before any outcome is announced or written, and a write that failed fails the
+   * roll-out there, as it would have here.
    */
   private void enter(Run run, DeployPhase phase) {
-    settle(run);
     run.phase = phase;
+    Instant at = now();
     run.phaseRecorded =
-        Future.all(
-            events.publish(new DeployPhaseChanged(run.id, run.app, phase, now())),
-            store.phase(run.id, phase));
+        run.phaseRecorded.compose(
+            v ->
+                Future.all(
+                    events.publish(new DeployPhaseChanged(run.id, run.app, phase, at)),
+                    store.phase(run.id, phase)));
     log.info("deploy phase app={} deploymentId={} phase={}", run.app, run.id, phase.wire());
   }
 

@@ -21,7 +21,6 @@ import dev.slipway.infra.events.DeployEvent.DeploySucceeded;
 import dev.slipway.infra.events.DeployPhase;
 import dev.slipway.infra.events.DeploySpec;
 import dev.slipway.infra.events.DeploySpec.Strategy;
-import dev.slipway.infra.events.EventTypes;
 import dev.slipway.infra.events.Names;
 import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.DeploymentHash;
@@ -330,20 +329,21 @@ public final class Deployer implements AppScheduler.Runner {
                 ? before.spec().strategy()
                 : Strategy.BLUE_GREEN;
     ownDeployments.add(run.id);
-    // Independent writes: the event and the record go out together, the roll-out waits for both.
+    // The record names the deployment in the app hash, which a deployer that restarts settles:
+    // it must land before anything is created. The event is a report like a phase's: it goes out
+    // alongside, first in the chain the phases follow.
+    run.phaseRecorded = events.publish(new DeployStarted(run.id, run.app, strategy, now()));
     await(
-        Future.all(
-            events.publish(new DeployStarted(run.id, run.app, strategy, now())),
-            store.begin(
-                new AppStore.Start(
-                    run.id,
-                    run.app,
-                    run.kind,
-                    strategy,
-                    target != null ? target.buildId() : run.buildId,
-                    run.requestedAt,
-                    now()))),
-        "publish " + EventTypes.DEPLOY_STARTED + " and record");
+        store.begin(
+            new AppStore.Start(
+                run.id,
+                run.app,
+                run.kind,
+                strategy,
+                target != null ? target.buildId() : run.buildId,
+                run.requestedAt,
+                now())),
+        "record");
     run.lap("started");
     log.info(
         "deployment started app={} deploymentId={} kind={} strategy={} revision={}",

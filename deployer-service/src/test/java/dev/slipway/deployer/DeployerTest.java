@@ -226,7 +226,7 @@ class DeployerTest {
           + " broker acknowledged every earlier phase")
   void phaseReportsDoNotHoldSteps() throws Exception {
     Promise<Void> createAcked = Promise.promise();
-    sink.held.put(DeployPhase.CREATE, createAcked);
+    sink.held.put("create", createAcked);
     Thread deploying = Thread.ofVirtual().start(() -> deploy("d1", spec("shop:1")));
 
     // The container is started and probed while the create phase is still unacknowledged.
@@ -262,12 +262,38 @@ class DeployerTest {
 
   @Test
   @DisplayName(
+      "the container is created while the broker has not yet acknowledged DeployStarted; the"
+          + " revision goes live only after it did")
+  void startedEventDoesNotHoldCreate() throws Exception {
+    Promise<Void> startedAcked = Promise.promise();
+    sink.held.put("DeployStarted", startedAcked);
+    Thread deploying = Thread.ofVirtual().start(() -> deploy("d1", spec("shop:1")));
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> engine.calls.contains("create slipway-shop-1-blue"));
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(1))
+        .until(
+            () ->
+                sink.steps("d1").equals(List.of("DeployStarted"))
+                    && (app() == null || app().liveDeployment() == null));
+    startedAcked.complete();
+    deploying.join(Duration.ofSeconds(5));
+
+    assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
+    assertThat(sink.steps("d1")).startsWith("DeployStarted", "validate", "pull", "create");
+  }
+
+  @Test
+  @DisplayName(
       "a phase event the broker refuses fails the deployment before it goes live, as it did when"
           + " each phase waited")
   void refusedPhaseEventFailsDeploy() {
     Promise<Void> refused = Promise.promise();
     refused.fail("broker unavailable");
-    sink.held.put(DeployPhase.START, refused);
+    sink.held.put("start", refused);
     deploy("d1", spec("shop:1"));
 
     assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_FAILED);

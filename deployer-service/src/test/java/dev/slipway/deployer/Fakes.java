@@ -386,16 +386,23 @@ final class Fakes {
     final List<DeployEvent> events = new CopyOnWriteArrayList<>();
     final List<DeployCommand> commands = new CopyOnWriteArrayList<>();
 
-    /** Phases whose event the broker acknowledges only when the test completes the promise. */
-    final Map<DeployPhase, Promise<Void>> held = new ConcurrentHashMap<>();
+    /**
+     * Events the broker acknowledges only when the test completes the promise, by {@link #steps}
+     * name: a phase's wire name or the event's class name.
+     */
+    final Map<String, Promise<Void>> held = new ConcurrentHashMap<>();
 
     @Override
     public Future<Void> publish(DeployEvent event) {
       events.add(event);
-      if (event instanceof DeployEvent.DeployPhaseChanged p && held.containsKey(p.phase())) {
-        return held.get(p.phase()).future();
-      }
-      return Future.succeededFuture();
+      Promise<Void> hold = held.get(step(event));
+      return hold != null ? hold.future() : Future.succeededFuture();
+    }
+
+    private static String step(DeployEvent e) {
+      return e instanceof DeployEvent.DeployPhaseChanged p
+          ? p.phase().wire()
+          : e.getClass().getSimpleName();
     }
 
     @Override
@@ -408,10 +415,7 @@ final class Fakes {
       List<String> steps = new ArrayList<>();
       for (DeployEvent e : events) {
         if (e.deploymentId().equals(deploymentId)) {
-          steps.add(
-              e instanceof DeployEvent.DeployPhaseChanged p
-                  ? p.phase().wire()
-                  : e.getClass().getSimpleName());
+          steps.add(step(e));
         }
       }
       return steps;

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -315,8 +316,8 @@ public final class Deployer implements AppScheduler.Runner {
           app,
           id,
           step,
-          String.format("%.1f", (now - lap) / 1e6),
-          String.format("%.1f", (now - started) / 1e6));
+          String.format(Locale.ROOT, "%.1f", (now - lap) / 1e6),
+          String.format(Locale.ROOT, "%.1f", (now - started) / 1e6));
       lap = now;
     }
   }

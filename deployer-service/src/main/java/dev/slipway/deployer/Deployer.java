@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -188,6 +189,13 @@ public final class Deployer implements AppScheduler.Runner {
   }
 
   private void deploy(DeployRequested d) {
+    if (log.isDebugEnabled()) {
+      log.debug(
+          "deploy command taken app={} deploymentId={} sinceRequestedMs={}",
+          d.app(),
+          d.deploymentId(),
+          Duration.between(d.requestedAt(), now()).toMillis());
+    }
     if (ended(d.deploymentId())) {
       return;
     }
@@ -288,12 +296,34 @@ public final class Deployer implements AppScheduler.Runner {
     final Instant requestedAt;
     DeployPhase phase;
 
+    /** The last phase's event and record, still under way while the next step runs. */
+    Future<?> phaseRecorded = Future.succeededFuture();
+
+    private final long started = System.nanoTime();
+    private long lap = started;
+
     Run(String id, String app, String kind, String buildId, Instant requestedAt) {
       this.id = id;
       this.app = app;
       this.kind = kind;
       this.buildId = buildId;
       this.requestedAt = requestedAt;
+    }
+
+    /** Logs at DEBUG how long {@code step} took since the last one: where a deploy's time goes. */
+    void lap(String step) {
+      if (!log.isDebugEnabled()) {
+        return;
+      }
+      long now = System.nanoTime();
+      log.debug(
+          "deploy step app={} deploymentId={} step={} tookMs={} sinceStartMs={}",
+          app,
+          id,
+          step,
+          String.format(Locale.ROOT, "%.1f", (now - lap) / 1e6),
+          String.format(Locale.ROOT, "%.1f", (now - started) / 1e6));
+      lap = now;
     }
   }
 
@@ -305,7 +335,10 @@ public final class Deployer implements AppScheduler.Runner {
                 ? before.spec().strategy()
                 : Strategy.BLUE_GREEN;
     ownDeployments.add(run.id);
-    publish(new DeployStarted(run.id, run.app, strategy, now()));
+    // The record names the deployment in the app hash, which a deployer that restarts settles:
+    // it must land before anything is created. The event is a report like a phase's: it goes out
+    // alongside, first in the chain the phases follow.
+    run.phaseRecorded = events.publish(new DeployStarted(run.id, run.app, strategy, now()));
     await(
         store.begin(
             new AppStore.Start(
@@ -317,6 +350,7 @@ public final class Deployer implements AppScheduler.Runner {
                 run.requestedAt,
                 now())),
         "record");
+    run.lap("started");
     log.info(
         "deployment started app={} deploymentId={} kind={} strategy={} revision={}",
         run.app,
@@ -335,15 +369,30 @@ public final class Deployer implements AppScheduler.Runner {
       }
       DeploySpec spec = target.spec();
       validate(spec, run.app);
-      if (before != null && before.liveContainer() != null) {
-        String liveId = before.liveContainer();
-        old = bounded(config.stepTimeout(), "inspecting the live container", () -> inspect(liveId));
-      }
       Color color =
           before != null && before.liveColor() != null ? before.liveColor().other() : Color.BLUE;
+      String name = Labels.containerName(run.app, target.revision(), color);
+      String liveId = before != null ? before.liveContainer() : null;
+      // Engine calls that depend on nothing before them run side by side with the image check.
+      FutureTask<ContainerInfo> liveLook = liveId == null ? null : fork(() -> inspect(liveId));
+      FutureTask<Void> nameCleared =
+          fork(
+              () -> {
+                // An attempt that died before its cleanup may have left a container by this name.
+                Optional<ContainerInfo> stale = engine.inspect(name);
+                if (stale.isPresent() && !stale.get().id().equals(liveId)) {
+                  engine.remove(stale.get().id());
+                }
+                return null;
+              });
 
       enter(run, DeployPhase.PULL);
       ensureImage(spec.image());
+      run.lap("image present");
+      if (liveLook != null) {
+        old = join(liveLook, config.stepTimeout(), "inspecting the live container");
+        run.lap("inspect live");
+      }
 
       if (strategy == Strategy.RECREATE && old != null && old.running()) {
         // Recreate stops the old container first: the documented downtime. It is kept, stopped,
@@ -361,19 +410,8 @@ public final class Deployer implements AppScheduler.Runner {
       }
 
       enter(run, DeployPhase.CREATE);
-      String name = Labels.containerName(run.app, target.revision(), color);
-      String liveId = before != null ? before.liveContainer() : null;
-      bounded(
-          config.stepTimeout(),
-          "clearing the container name",
-          () -> {
-            // An attempt that died before its cleanup may have left a container by this name.
-            Optional<ContainerInfo> stale = engine.inspect(name);
-            if (stale.isPresent() && !stale.get().id().equals(liveId)) {
-              engine.remove(stale.get().id());
-            }
-            return null;
-          });
+      join(nameCleared, config.stepTimeout(), "clearing the container name");
+      run.lap("clear name");
       ContainerSpec containerSpec = containerSpec(run, spec, target.revision(), color, name);
       String newId =
           failingAs(
@@ -383,6 +421,7 @@ public final class Deployer implements AppScheduler.Runner {
                       config.stepTimeout(),
                       "creating the container",
                       () -> engine.create(containerSpec)));
+      run.lap("create");
 
       enter(run, DeployPhase.START);
       failingAs(
@@ -395,8 +434,10 @@ public final class Deployer implements AppScheduler.Runner {
                     engine.start(newId);
                     return null;
                   }));
+      run.lap("start");
       ContainerInfo started =
           bounded(config.stepTimeout(), "inspecting the new container", () -> inspect(newId));
+      run.lap("inspect new");
       if (started == null || !started.running()) {
         throw new DeployFailure(
             DeployFailure.CONTAINER_EXITED,
@@ -418,7 +459,11 @@ public final class Deployer implements AppScheduler.Runner {
 
       enter(run, DeployPhase.HEALTH_GATE);
       gate(newId, name, hostPort, spec);
+      run.lap("health gate");
 
+      // Every phase report up to here must have landed before the commit point; only the record
+      // phase's own goes out alongside the commit.
+      settle(run);
       enter(run, DeployPhase.RECORD);
       AppRecord base = before != null ? before : emptyApp(run.app);
       live = base.withLive(spec, target.revision(), run.id, color, newId, upstream, selfHeal(spec));
@@ -428,6 +473,8 @@ public final class Deployer implements AppScheduler.Runner {
               : null;
       try {
         await(store.commit(live, entry, run.id), "record the live revision");
+        run.lap("commit");
+        settle(run);
       } catch (RuntimeException e) {
         throw new DeployFailure(
             DeployFailure.RECORD_FAILED,
@@ -448,11 +495,14 @@ public final class Deployer implements AppScheduler.Runner {
   private void completeLive(
       Run run, AppRecord before, AppRecord live, ContainerInfo old, Strategy strategy) {
     announce(run, before != null ? before.liveRevision() : 0, live);
+    run.lap("announce");
     enter(run, DeployPhase.SWITCH);
     long version = switchRoute(run.app, live.upstream());
+    run.lap("switch");
     if (strategy == Strategy.BLUE_GREEN && old != null && old.running()) {
       enter(run, DeployPhase.DRAIN);
       String failure = drainAndWatch(run, before.upstream(), version, live);
+      run.lap("drain and watch");
       if (failure != null) {
         rollBackAfterSwitch(run, before, live, failure);
         return;
@@ -464,6 +514,8 @@ public final class Deployer implements AppScheduler.Runner {
         retire(c);
       }
     }
+    run.lap("remove old");
+    settle(run);
     await(
         store.finish(
             run.app,
@@ -471,6 +523,7 @@ public final class Deployer implements AppScheduler.Runner {
             new AppStore.Outcome(
                 DeploymentHash.STATUS_SUCCEEDED, DeployPhase.REMOVE_OLD, null, null)),
         "record");
+    run.lap("record finish");
     log.info(
         "deployment succeeded app={} deploymentId={} revision={} color={} containerId={}"
             + " upstream={}",
@@ -596,8 +649,16 @@ public final class Deployer implements AppScheduler.Runner {
     return edges.stream().allMatch(e -> e.drained(version, upstream == null ? "" : upstream));
   }
 
-  /** One look at a live container; {@code null} when healthy, else what is wrong. */
+  /**
+   * One look at a live container; {@code null} when healthy, else what is wrong. A passing probe is
+   * enough; the engine is asked only when it fails (or there is no port), so watching a new
+   * revision at a short interval does not load the engine while traffic moves over.
+   */
   private String probeLive(String containerId, Integer hostPort, Health health) {
+    HealthProbe.Result result = hostPort == null ? null : probeOnce(hostPort, health);
+    if (result != null && result.healthy()) {
+      return null;
+    }
     ContainerInfo info;
     try {
       info = bounded(config.stepTimeout(), "inspecting the container", () -> inspect(containerId));
@@ -607,11 +668,7 @@ public final class Deployer implements AppScheduler.Runner {
     if (info == null || !info.running()) {
       return "exited (" + (info == null ? "gone" : info.state()) + ")";
     }
-    if (hostPort == null) {
-      return null;
-    }
-    HealthProbe.Result result = probeOnce(hostPort, health);
-    return result.healthy() ? null : "GET " + health.path() + ": " + result.detail();
+    return result == null ? null : "GET " + health.path() + ": " + result.detail();
   }
 
   private void rollBackAfterSwitch(Run run, AppRecord before, AppRecord live, String failure) {
@@ -646,6 +703,7 @@ public final class Deployer implements AppScheduler.Runner {
             AppHash.HEALTHY,
             run.id,
             before.createdAt());
+    settle(run);
     await(store.commit(restored, null, null), "record the rollback");
     publish(
         new DeployRolledBack(
@@ -666,6 +724,7 @@ public final class Deployer implements AppScheduler.Runner {
   /** Before the commit point: removes what the attempt made, restarts a stopped old container. */
   private void abort(
       Run run, AppRecord before, DeployFailure failure, ContainerInfo old, boolean oldStopped) {
+    settleQuietly(run);
     AppRecord now = await(store.load(run.app), "read the app");
     if (now != null && run.id.equals(now.liveDeployment())) {
       // The commit went through though its reply was lost: the revision is live.
@@ -770,15 +829,22 @@ public final class Deployer implements AppScheduler.Runner {
     Health h = health(spec);
     long deadline = System.nanoTime() + h.startPeriod().plus(h.deployTimeout()).toNanos();
     int passes = 0;
+    int probes = 0;
     String last = "no answer yet";
     while (true) {
       if (hostPort != null) {
+        probes++;
         HealthProbe.Result result = probeOnce(hostPort, h);
         if (result.healthy()) {
           passes++;
         } else {
           passes = 0;
           last = result.detail();
+        }
+        // An answer on the published port is the container's own: no inspect needed to pass.
+        if (passes >= h.threshold()) {
+          log.debug("health gate passed containerId={} probes={}", containerId, probes);
+          return;
         }
       }
       ContainerInfo info =
@@ -798,6 +864,7 @@ public final class Deployer implements AppScheduler.Runner {
         passes++;
       }
       if (passes >= h.threshold()) {
+        log.debug("health gate passed containerId={} probes={}", containerId, probes);
         return;
       }
       if (System.nanoTime() >= deadline) {
@@ -854,6 +921,7 @@ public final class Deployer implements AppScheduler.Runner {
     for (ContainerInfo c : containers) {
       retire(c);
     }
+    settle(run);
     publish(new AppRemoved(run.id, run.app, now()));
     await(store.removeApp(run.app), "remove the app");
     await(
@@ -1079,6 +1147,7 @@ public final class Deployer implements AppScheduler.Runner {
       announce(run, state.liveRevision(), now);
       enter(run, DeployPhase.SWITCH);
       switchRoute(run.app, upstream);
+      settle(run);
       await(
           store.finish(
               run.app,
@@ -1092,6 +1161,7 @@ public final class Deployer implements AppScheduler.Runner {
       DeployFailure failure =
           e instanceof DeployFailure f ? f : asFailure(run.phase, (RuntimeException) e);
       String message = failure.getMessage() + " A fresh container replaces it.";
+      settleQuietly(run);
       publish(new DeployFailed(run.id, run.app, run.phase, failure.reason(), message, now()));
       await(
           store.finish(
@@ -1170,6 +1240,7 @@ public final class Deployer implements AppScheduler.Runner {
           retire(c);
         }
       }
+      settle(run);
       await(
           store.finish(
               state.app(),
@@ -1208,11 +1279,44 @@ public final class Deployer implements AppScheduler.Runner {
 
   // ---- steps ----
 
+  /**
+   * Moves the run to {@code phase}. Its event and record go out while the phase's step runs: a
+   * phase is a report, not a step the roll-out depends on, and waiting for the broker and Redis at
+   * every phase adds up to most of a deploy's own time. Each phase's writes start once the previous
+   * phase's landed, so phases arrive in order; {@link #settle} waits for them all before the commit
+   * point and before any outcome is announced or written, and a write that failed fails the
+   * roll-out there, as it would have here.
+   */
   private void enter(Run run, DeployPhase phase) {
     run.phase = phase;
-    publish(new DeployPhaseChanged(run.id, run.app, phase, now()));
-    await(store.phase(run.id, phase), "record the phase");
+    Instant at = now();
+    run.phaseRecorded =
+        run.phaseRecorded.compose(
+            v ->
+                Future.all(
+                    events.publish(new DeployPhaseChanged(run.id, run.app, phase, at)),
+                    store.phase(run.id, phase)));
     log.info("deploy phase app={} deploymentId={} phase={}", run.app, run.id, phase.wire());
+  }
+
+  /** Waits for the last phase's event and record; throws when either failed. */
+  private void settle(Run run) {
+    Future<?> pending = run.phaseRecorded;
+    run.phaseRecorded = Future.succeededFuture();
+    await(pending, "record the phase " + (run.phase == null ? "" : run.phase.wire()));
+    run.lap("phase " + (run.phase == null ? "-" : run.phase.wire()) + " recorded");
+  }
+
+  /**
+   * {@link #settle} for paths that report an outcome anyway: a lost phase record is only logged.
+   */
+  private void settleQuietly(Run run) {
+    try {
+      settle(run);
+    } catch (RuntimeException e) {
+      log.warn(
+          "phase record failed app={} deploymentId={} error=\"{}\"", run.app, run.id, e.toString());
+    }
   }
 
   private void validate(DeploySpec spec, String app) throws DeployFailure {
@@ -1302,6 +1406,7 @@ public final class Deployer implements AppScheduler.Runner {
 
   /** Stops a container gracefully, then removes it; failures are logged, not thrown. */
   private void retire(ContainerInfo c) {
+    long start = System.nanoTime();
     try {
       bounded(
           config.stopTimeout().plus(config.stepTimeout()),
@@ -1313,7 +1418,12 @@ public final class Deployer implements AppScheduler.Runner {
             engine.remove(c.id());
             return null;
           });
-      log.info("container removed app={} containerId={} name={}", c.app(), c.id(), c.name());
+      log.info(
+          "container removed app={} containerId={} name={} tookMs={}",
+          c.app(),
+          c.id(),
+          c.name(),
+          Duration.ofNanos(System.nanoTime() - start).toMillis());
     } catch (DeployFailure | RuntimeException e) {
       log.warn("container removal failed containerId={} error=\"{}\"", c.id(), e.getMessage());
     }
@@ -1438,16 +1548,27 @@ public final class Deployer implements AppScheduler.Runner {
    * the deployment's label and is removed with the attempt.
    */
   private <T> T bounded(Duration timeout, String what, Callable<T> work) throws DeployFailure {
+    return join(fork(work), timeout, what);
+  }
+
+  /** Starts a blocking engine call on a virtual thread of its own; {@link #join} bounds it. */
+  private static <T> FutureTask<T> fork(Callable<T> work) {
     FutureTask<T> task = new FutureTask<>(work);
-    Thread thread = Thread.ofVirtual().name("slipway-deploy-step").start(task);
+    Thread.ofVirtual().name("slipway-deploy-step").start(task);
+    return task;
+  }
+
+  /** Waits at most {@code timeout} for a {@link #fork}ed call, as {@link #bounded} does. */
+  private static <T> T join(FutureTask<T> task, Duration timeout, String what)
+      throws DeployFailure {
     try {
       return task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      thread.interrupt();
+      task.cancel(true);
       throw new DeployFailure(
           DeployFailure.STEP_TIMEOUT, what + " did not finish within " + human(timeout) + ".");
     } catch (InterruptedException e) {
-      thread.interrupt();
+      task.cancel(true);
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while " + what, e);
     } catch (ExecutionException e) {

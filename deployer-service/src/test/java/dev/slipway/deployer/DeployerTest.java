@@ -22,6 +22,7 @@ import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.secrets.CredentialStore.Credential;
 import dev.slipway.infra.secrets.SealedEnv;
 import dev.slipway.infra.secrets.SecretBox;
+import io.vertx.core.Promise;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -183,6 +184,137 @@ class DeployerTest {
     assertThat(succeeded.spec()).isEqualTo(spec("shop:1"));
     assertThat(succeeded.upstream()).isEqualTo(upstream);
     assertThat(app.toString()).doesNotContain("secret-value");
+  }
+
+  @Test
+  @DisplayName(
+      "the health gate probes a new container as soon as it started, and a passing probe passes"
+          + " it without another look at the engine")
+  void gateProbesAtOnce() {
+    deployer =
+        deployer(
+            new DeployerConfig(
+                CONFIG.drainTimeout(),
+                CONFIG.drainGrace(),
+                CONFIG.stopTimeout(),
+                CONFIG.rollbackWindow(),
+                CONFIG.deployTimeout(),
+                CONFIG.stepTimeout(),
+                CONFIG.pullTimeout(),
+                CONFIG.healthPath(),
+                Duration.ofSeconds(30),
+                CONFIG.healthTimeout(),
+                1,
+                CONFIG.unhealthyThreshold(),
+                CONFIG.selfHeal(),
+                CONFIG.concurrency()));
+    long start = System.nanoTime();
+    deploy("d1", spec("shop:1"));
+
+    // A first probe that waited an interval would have taken 30 s.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
+    assertThat(probe.probes.get()).isEqualTo(1);
+    String id = app().liveContainer();
+    // Once after the start, for the published port; the passing probe needs no second look.
+    assertThat(engine.inspected.stream().filter(id::equals)).hasSize(1);
+  }
+
+  @Test
+  @DisplayName(
+      "watching a new revision after the switch asks the engine nothing while its probes pass")
+  void watchProbesWithoutEngine() {
+    deploy("d1", spec("shop:1"));
+    int probesBefore = probe.probes.get();
+    deploy("d2", spec("shop:2"));
+
+    String id = app().liveContainer();
+    assertThat(store.status("d2")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
+    // The rollback window (300 ms) at the 20 ms interval: several probes after the gate's one.
+    assertThat(probe.probes.get() - probesBefore).isGreaterThan(3);
+    assertThat(engine.inspected.stream().filter(id::equals)).hasSize(1);
+  }
+
+  @Test
+  @DisplayName(
+      "phase events go out in order while the steps run on; the revision goes live only once the"
+          + " broker acknowledged every earlier phase")
+  void phaseReportsDoNotHoldSteps() throws Exception {
+    Promise<Void> createAcked = Promise.promise();
+    sink.held.put("create", createAcked);
+    Thread deploying = Thread.ofVirtual().start(() -> deploy("d1", spec("shop:1")));
+
+    // The container is started and probed while the create phase is still unacknowledged.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> engine.calls.stream().anyMatch(c -> c.startsWith("start ")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> probe.probes.get() > 0);
+    // Later phases wait their turn behind it, and the commit point waits for them all.
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(1))
+        .until(
+            () ->
+                sink.steps("d1").equals(List.of("DeployStarted", "validate", "pull", "create"))
+                    && (app() == null || app().liveDeployment() == null));
+    createAcked.complete();
+    deploying.join(Duration.ofSeconds(5));
+
+    assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
+    assertThat(sink.steps("d1"))
+        .containsExactly(
+            "DeployStarted",
+            "validate",
+            "pull",
+            "create",
+            "start",
+            "health_gate",
+            "record",
+            "DeploySucceeded",
+            "switch",
+            "remove_old");
+  }
+
+  @Test
+  @DisplayName(
+      "the container is created while the broker has not yet acknowledged DeployStarted; the"
+          + " revision goes live only after it did")
+  void startedEventDoesNotHoldCreate() throws Exception {
+    Promise<Void> startedAcked = Promise.promise();
+    sink.held.put("DeployStarted", startedAcked);
+    Thread deploying = Thread.ofVirtual().start(() -> deploy("d1", spec("shop:1")));
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> engine.calls.contains("create slipway-shop-1-blue"));
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(1))
+        .until(
+            () ->
+                sink.steps("d1").equals(List.of("DeployStarted"))
+                    && (app() == null || app().liveDeployment() == null));
+    startedAcked.complete();
+    deploying.join(Duration.ofSeconds(5));
+
+    assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
+    assertThat(sink.steps("d1")).startsWith("DeployStarted", "validate", "pull", "create");
+  }
+
+  @Test
+  @DisplayName(
+      "a phase event the broker refuses fails the deployment before it goes live, as it did when"
+          + " each phase waited")
+  void refusedPhaseEventFailsDeploy() {
+    Promise<Void> refused = Promise.promise();
+    refused.fail("broker unavailable");
+    sink.held.put("start", refused);
+    deploy("d1", spec("shop:1"));
+
+    assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_FAILED);
+    assertThat(engine.ofApp(APP)).isEmpty();
+    assertThat(app() == null || app().liveContainer() == null).isTrue();
+    assertThat(sink.of(DeployFailed.class)).hasSize(1);
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.slipway.infra.events.DeployPhase;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.secrets.CredentialStore.Credential;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +37,10 @@ final class Fakes {
     final List<String> pulls = new CopyOnWriteArrayList<>();
     final List<Credential> pullCredentials = new CopyOnWriteArrayList<>();
     final List<String> calls = new CopyOnWriteArrayList<>();
+
+    /** Every id or name inspected, in order. */
+    final List<String> inspected = new CopyOnWriteArrayList<>();
+
     private final AtomicInteger ids = new AtomicInteger();
     private final AtomicInteger ports = new AtomicInteger(40000);
     volatile String failCreate;
@@ -107,6 +112,7 @@ final class Fakes {
 
     @Override
     public Optional<ContainerInfo> inspect(String idOrName) {
+      inspected.add(idOrName);
       return containers.values().stream()
           .filter(c -> c.id().equals(idOrName) || c.name().equals(idOrName))
           .findFirst();
@@ -380,10 +386,23 @@ final class Fakes {
     final List<DeployEvent> events = new CopyOnWriteArrayList<>();
     final List<DeployCommand> commands = new CopyOnWriteArrayList<>();
 
+    /**
+     * Events the broker acknowledges only when the test completes the promise, by {@link #steps}
+     * name: a phase's wire name or the event's class name.
+     */
+    final Map<String, Promise<Void>> held = new ConcurrentHashMap<>();
+
     @Override
     public Future<Void> publish(DeployEvent event) {
       events.add(event);
-      return Future.succeededFuture();
+      Promise<Void> hold = held.get(step(event));
+      return hold != null ? hold.future() : Future.succeededFuture();
+    }
+
+    private static String step(DeployEvent e) {
+      return e instanceof DeployEvent.DeployPhaseChanged p
+          ? p.phase().wire()
+          : e.getClass().getSimpleName();
     }
 
     @Override
@@ -396,10 +415,7 @@ final class Fakes {
       List<String> steps = new ArrayList<>();
       for (DeployEvent e : events) {
         if (e.deploymentId().equals(deploymentId)) {
-          steps.add(
-              e instanceof DeployEvent.DeployPhaseChanged p
-                  ? p.phase().wire()
-                  : e.getClass().getSimpleName());
+          steps.add(step(e));
         }
       }
       return steps;

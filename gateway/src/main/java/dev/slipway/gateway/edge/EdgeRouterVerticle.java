@@ -27,6 +27,7 @@ import io.vertx.core.streams.Pipe;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +51,10 @@ public final class EdgeRouterVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(EdgeRouterVerticle.class);
 
-  /** Methods safe to send twice: retried once when a pooled connection turns out closed. */
+  /**
+   * Methods safe to send twice: retried once when the upstream connection failed before any byte of
+   * a response came back.
+   */
   private static final Set<HttpMethod> RETRYABLE =
       Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
@@ -278,7 +282,7 @@ public final class EdgeRouterVerticle extends VerticleBase {
             if (ar.succeeded()) {
               respond(ar.result());
             } else if (attempt == 1 && retryable(ar.cause())) {
-              send(2);
+              retry(ar.cause());
             } else {
               failed(ar.cause());
             }
@@ -291,15 +295,38 @@ public final class EdgeRouterVerticle extends VerticleBase {
           : request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
     }
 
-    // A kept-alive connection the upstream closed just as the request went out: nothing was
-    // processed, and a body-less safe request can go again on another connection.
+    // The connection closed or was reset before any response byte: a kept-alive connection the
+    // upstream closed as the request went out, or an upstream going away (a container being
+    // replaced). A body-less safe request can go again on another connection, as nginx's
+    // proxy_next_upstream and Envoy's reset retries do. A timeout is not retried: the upstream
+    // may be working on it.
     private boolean retryable(Throwable cause) {
       return !timedOut
-          && cause instanceof HttpClosedException
+          && (cause instanceof HttpClosedException || cause instanceof IOException)
           && RETRYABLE.contains(request.method())
           && !hasBody()
           && !response.headWritten()
           && !response.closed();
+    }
+
+    /**
+     * The second try goes by the route table as it is now: when a deploy switched the app while
+     * this request was on its way to the old upstream, it lands on the new one. The new count is
+     * taken before the old one is released, so a drain never sees the request in neither.
+     */
+    private void retry(Throwable cause) {
+      log.debug(
+          "edge retrying app={} upstream={} error=\"{}\"",
+          located.app(),
+          upstream,
+          cause.toString());
+      InFlight.Lease next = route(located.app());
+      lease.release();
+      if (next == null) {
+        unrouted(request, located.app());
+        return;
+      }
+      new Exchange(request, located, next).send(2);
     }
 
     private void respond(HttpClientResponse in) {

@@ -303,6 +303,63 @@ class EdgeRouterIT {
 
   @Test
   @DisplayName(
+      "a GET whose upstream connection is reset before any response byte is sent once more and"
+          + " answered; a POST is not sent twice and gets 502")
+  void resetBeforeResponseIsRetried() throws Exception {
+    fx = new EdgeFixture();
+    try (ResettingUpstream flaky = new ResettingUpstream(i -> i % 2 == 0 ? null : "second try")) {
+      fx.route("flaky", flaky.upstream());
+
+      EdgeFixture.Reply reply = fx.get("flaky.localhost", "/page");
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.body()).isEqualTo("second try");
+      assertThat(flaky.requests).containsExactly("GET /page HTTP/1.1", "GET /page HTTP/1.1");
+
+      EdgeFixture.Reply posted =
+          fx.send(HttpMethod.POST, "flaky.localhost", "/orders", null, "once").await();
+      assertThat(posted.status()).isEqualTo(502);
+      assertThat(flaky.requests).hasSize(3).last().isEqualTo("POST /orders HTTP/1.1");
+      await("the failed request is no longer counted")
+          .atMost(DEADLINE)
+          .until(() -> fx.edge.inFlight(flaky.upstream()) == 0);
+    }
+  }
+
+  @Test
+  @DisplayName(
+      "a GET reset by an upstream that a route switch replaced meanwhile is retried on the new"
+          + " upstream, and is counted in flight to it, not to the old one")
+  void retryFollowsTheNewRoute() throws Exception {
+    fx = new EdgeFixture();
+    Upstream next = fx.echo("next");
+    AtomicLong switched = new AtomicLong();
+    try (ResettingUpstream going =
+        new ResettingUpstream(
+            i -> {
+              // The deploy switches the route while this request is at the old upstream, which
+              // then goes away under it.
+              try {
+                switched.set(fx.route("api", next));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+              return null;
+            })) {
+      fx.route("api", going.upstream());
+
+      EdgeFixture.Reply reply = fx.get("api.localhost", "/orders");
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.json().getString("name")).isEqualTo("next");
+      assertThat(reply.json().getString("uri")).isEqualTo("/orders");
+      assertThat(going.requests).hasSize(1);
+      await("the old upstream is drained")
+          .atMost(DEADLINE)
+          .until(() -> fx.drained(switched.get(), going.upstream()));
+    }
+  }
+
+  @Test
+  @DisplayName(
       "a request in flight keeps its upstream through a route change; the report shows it in"
           + " flight to the old upstream until it completes, then zero")
   void inFlightAcrossRouteChange() throws Exception {

@@ -67,7 +67,7 @@ public final class DeployBench {
   private final String app = "bench-" + UUID.randomUUID().toString().substring(0, 6);
 
   /** One request of the open-loop load: when it was due, how long it took, whether it passed. */
-  private record Sample(long dueNanos, long latencyNanos, boolean ok, boolean shed) {}
+  private record Sample(long dueNanos, long latencyNanos, boolean ok, boolean shed, String error) {}
 
   public static void main(String[] args) throws Exception {
     new DeployBench().run();
@@ -122,7 +122,7 @@ public final class DeployBench {
                           long due = next[0];
                           next[0] += periodNanos;
                           if (inFlight.get() >= MAX_IN_FLIGHT) {
-                            samples.add(new Sample(due, 0, false, true));
+                            samples.add(new Sample(due, 0, false, true, "not sent"));
                             continue;
                           }
                           inFlight.incrementAndGet();
@@ -131,12 +131,18 @@ public final class DeployBench {
                                   r -> {
                                     inFlight.decrementAndGet();
                                     String body = r.succeeded() ? r.result().trim() : "";
+                                    boolean ok = body.equals("v1") || body.equals("v2");
                                     samples.add(
                                         new Sample(
                                             due,
                                             System.nanoTime() - due,
-                                            body.equals("v1") || body.equals("v2"),
-                                            false));
+                                            ok,
+                                            false,
+                                            ok
+                                                ? null
+                                                : r.failed()
+                                                    ? r.cause().toString()
+                                                    : "body " + body));
                                   });
                         }
                       }));
@@ -153,7 +159,7 @@ public final class DeployBench {
           long live = awaitLive(id, DEPLOY_DEADLINE);
           deployMs.add((live - posted) / 1e6);
           long finished = awaitSucceeded(id, DEPLOY_DEADLINE);
-          windows.add(new long[] {posted, finished});
+          windows.add(new long[] {posted, finished, live});
           done++;
         }
         // A quiet stretch after the last deploy, for the outside-window latency.
@@ -169,9 +175,12 @@ public final class DeployBench {
       List<Long> outside = new ArrayList<>();
       long failed = 0;
       long shed = 0;
+      Map<String, Integer> causes = new java.util.TreeMap<>();
       for (Sample s : samples) {
         if (s.shed()) {
           shed++;
+        } else if (!s.ok()) {
+          causes.merge(s.error(), 1, Integer::sum);
         }
         if (!s.ok()) {
           failed++;
@@ -194,6 +203,13 @@ public final class DeployBench {
                   + ")",
               "target 0",
               failed == 0 ? "ok" : "MISSED"));
+      if (!causes.isEmpty()) {
+        System.out.println("sent requests that failed, by cause: " + causes);
+      }
+      String trace = System.getProperty("bench.trace");
+      if (trace != null) {
+        writeTrace(java.nio.file.Path.of(trace), loadStart, samples, windows);
+      }
       double pIn = Stats.percentile(inside, 99) / 1e6;
       double pOut = Stats.percentile(outside, 99) / 1e6;
       rows.add(
@@ -311,6 +327,37 @@ public final class DeployBench {
       BusyboxImages.remove(v1);
       BusyboxImages.remove(v2);
     }
+  }
+
+  /**
+   * {@code -Dbench.trace=FILE}: every request ({@code req due_ms latency_ms ok error}) and every
+   * deploy ({@code deploy posted_ms live_ms finished_ms}), in ms since the load began, to line up
+   * latency with what the deployer did then.
+   */
+  private static void writeTrace(
+      java.nio.file.Path file, long origin, Iterable<Sample> samples, List<long[]> windows)
+      throws java.io.IOException {
+    List<String> lines = new ArrayList<>();
+    for (long[] w : windows) {
+      lines.add(
+          "deploy "
+              + Stats.f((w[0] - origin) / 1e6, 1)
+              + " "
+              + Stats.f((w[2] - origin) / 1e6, 1)
+              + " "
+              + Stats.f((w[1] - origin) / 1e6, 1));
+    }
+    for (Sample s : samples) {
+      lines.add(
+          "req "
+              + Stats.f((s.dueNanos() - origin) / 1e6, 1)
+              + " "
+              + Stats.f(s.latencyNanos() / 1e6, 1)
+              + " "
+              + s.ok()
+              + (s.error() == null ? "" : " " + s.error().replace(' ', '_')));
+    }
+    java.nio.file.Files.write(file, lines);
   }
 
   private long appContainers() {

@@ -1,6 +1,7 @@
 package dev.slipway.infra.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.slipway.infra.docker.Labels;
 import dev.slipway.infra.events.BuildEvent;
 import dev.slipway.infra.events.BuildLog;
 import dev.slipway.infra.events.CloudEvent;
@@ -72,6 +73,10 @@ public final class BuildBench {
   private final Map<String, Long> terminalAtNanos = new ConcurrentHashMap<>();
   private final Map<String, List<Double>> toKafka = new ConcurrentHashMap<>();
   private final Map<String, Integer> batches = new ConcurrentHashMap<>();
+
+  /** Every build this run submitted: their images go at the end, tagged or not any more. */
+  private final List<String> builds = java.util.Collections.synchronizedList(new ArrayList<>());
+
   private final String run = UUID.randomUUID().toString().substring(0, 6);
   private final String image = "slipway-bench/app-" + run;
   private Platform platform;
@@ -481,7 +486,9 @@ public final class BuildBench {
       throw new IllegalStateException(
           "POST /api/v1/builds → " + response.statusCode() + " " + response.body());
     }
-    return Json.mapper().readTree(response.body()).path("id").asText();
+    String id = Json.mapper().readTree(response.body()).path("id").asText();
+    builds.add(id);
+    return id;
   }
 
   private BuildEvent awaitTerminal(String id, Duration timeout) throws InterruptedException {
@@ -537,6 +544,14 @@ public final class BuildBench {
         .withReferenceFilter(image)
         .exec()
         .forEach(i -> docker.removeImageCmd(i.getId()).withForce(true).exec());
+    // A tag built again (the log builds) leaves the previous image untagged but still labelled.
+    for (String id : List.copyOf(builds)) {
+      docker
+          .listImagesCmd()
+          .withLabelFilter(Map.of(Labels.BUILD, id))
+          .exec()
+          .forEach(i -> docker.removeImageCmd(i.getId()).withForce(true).exec());
+    }
     BusyboxImages.remove(base);
   }
 

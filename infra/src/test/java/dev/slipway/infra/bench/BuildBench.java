@@ -74,6 +74,9 @@ public final class BuildBench {
   private final Map<String, List<Double>> toKafka = new ConcurrentHashMap<>();
   private final Map<String, Integer> batches = new ConcurrentHashMap<>();
 
+  /** {@code -Dbench.verbose=true}: each build's events as step@epoch-ms, to see where time goes. */
+  private final Map<String, List<String>> timeline = new ConcurrentHashMap<>();
+
   /** Every build this run submitted: their images go at the end, tagged or not any more. */
   private final List<String> builds = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -259,10 +262,26 @@ public final class BuildBench {
   private double timedBuild(GitServer.Repo repo, String label) throws Exception {
     repo.write("app/stamp.txt", label + "-" + System.nanoTime()).commit(label);
     long start = System.nanoTime();
+    long startMs = System.currentTimeMillis();
     String id = post(repo.url(), "main", "app", label);
     BuildEvent result = awaitTerminal(id, Duration.ofMinutes(5));
     if (!(result instanceof BuildEvent.BuildSucceeded)) {
       throw new IllegalStateException("build " + id + " did not succeed: " + result);
+    }
+    if (Boolean.getBoolean("bench.verbose")) {
+      System.out.println(
+          "build "
+              + label
+              + ": "
+              + timeline.getOrDefault(id, List.of()).stream()
+                  .map(
+                      step -> {
+                        int at = step.lastIndexOf('@');
+                        return step.substring(0, at)
+                            + " +"
+                            + (Long.parseLong(step.substring(at + 1)) - startMs);
+                      })
+                  .collect(java.util.stream.Collectors.joining(", ")));
     }
     return (terminalAtNanos.get(id) - start) / 1e9;
   }
@@ -275,6 +294,9 @@ public final class BuildBench {
       long start = System.nanoTime();
       exec(
           List.of("git", "clone", "-q", "--depth", "1", repo.url(), dir.resolve("src").toString()));
+      if (Boolean.getBoolean("bench.verbose")) {
+        System.out.printf("manual %s: cloned +%.0f%n", label, (System.nanoTime() - start) / 1e6);
+      }
       exec(
           List.of(
               "docker",
@@ -525,6 +547,16 @@ public final class BuildBench {
             continue;
           }
           CloudEvent<BuildEvent> event = CloudEventCodec.decode(Topics.BUILD_EVENTS, record);
+          if (event != null && Boolean.getBoolean("bench.verbose")) {
+            String step =
+                event.data() instanceof BuildEvent.BuildPhaseChanged p
+                    ? p.phase().wire()
+                    : event.data().getClass().getSimpleName();
+            timeline
+                .computeIfAbsent(
+                    record.key(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .add(step + "@" + event.time().toEpochMilli());
+          }
           if (event != null && event.data().terminal()) {
             terminalAtNanos.put(record.key(), now);
             synchronized (terminal) {

@@ -282,16 +282,7 @@ class DeployUnderLoadIT {
   }
 
   private HttpResponse<String> send(String method, String path, JsonObject body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.httpPort() + path))
-            .timeout(Duration.ofSeconds(20))
-            .header("Authorization", "Bearer " + TOKEN);
-    if (body != null) {
-      b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return ApiRequests.send(
+        http, URI.create("http://127.0.0.1:" + config.httpPort() + path), TOKEN, method, body);
   }
 }

@@ -40,7 +40,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -477,16 +476,7 @@ class EnvSecretsIT {
   }
 
   private HttpResponse<String> send(String method, String path, JsonObject body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + config.httpPort() + path))
-            .timeout(Duration.ofSeconds(20))
-            .header("Authorization", "Bearer " + TOKEN);
-    if (body != null) {
-      b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
-    } else {
-      b.method(method, HttpRequest.BodyPublishers.noBody());
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return ApiRequests.send(
+        http, URI.create("http://127.0.0.1:" + config.httpPort() + path), TOKEN, method, body);
   }
 }

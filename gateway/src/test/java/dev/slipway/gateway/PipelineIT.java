@@ -206,18 +206,7 @@ class PipelineIT {
   }
 
   private HttpResponse<String> send(String method, String path, JsonObject body) throws Exception {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(uri(path))
-            .timeout(Duration.ofSeconds(20))
-            .header("Authorization", "Bearer " + TOKEN);
-    if (body == null) {
-      request.method(method, HttpRequest.BodyPublishers.noBody());
-    } else {
-      request
-          .header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return ApiRequests.send(http, uri(path), TOKEN, method, body);
   }
 
   /** Reads an SSE stream to its end: (event name, data) pairs in arrival order. */

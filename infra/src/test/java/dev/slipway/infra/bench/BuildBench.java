@@ -178,48 +178,30 @@ public final class BuildBench {
                   ""),
               List.of(
                   "log latency p50 / p99, ms: " + LOG_RATE + " lines/s (builder line → SSE)",
-                  Stats.f(Stats.percentile(latencies, 50), 1)
-                      + " / "
-                      + Stats.f(Stats.percentile(latencies, 99), 1),
+                  p50p99(latencies),
                   "",
                   "",
                   "p99 ≤ 50"),
               List.of(
                   "  of which line read → batch sent to Kafka, p50 / p99 ms",
-                  Stats.f(Stats.percentile(logs.toKafka(), 50), 1)
-                      + " / "
-                      + Stats.f(Stats.percentile(logs.toKafka(), 99), 1),
+                  p50p99(logs.toKafka()),
                   "",
                   "",
                   ""),
               List.of(
-                  "  of which builder → Redis, p50 / p99 ms",
-                  Stats.f(Stats.percentile(logs.toRedis(), 50), 1)
-                      + " / "
-                      + Stats.f(Stats.percentile(logs.toRedis(), 99), 1),
-                  "",
-                  "",
-                  ""),
+                  "  of which builder → Redis, p50 / p99 ms", p50p99(logs.toRedis()), "", "", ""),
               List.of(
                   "log latency p50 / p99, ms: burst ("
                       + LOG_LINES
                       + " lines printed in "
                       + Stats.f(burst.producedOverMs(), 0)
                       + " ms)",
-                  Stats.f(Stats.percentile(burst.total(), 50), 1)
-                      + " / "
-                      + Stats.f(Stats.percentile(burst.total(), 99), 1),
+                  p50p99(burst.total()),
                   "",
                   "",
                   "p99 ≤ 50"),
               List.of(
-                  "  of which builder → Redis, p50 / p99 ms",
-                  Stats.f(Stats.percentile(burst.toRedis(), 50), 1)
-                      + " / "
-                      + Stats.f(Stats.percentile(burst.toRedis(), 99), 1),
-                  "",
-                  "",
-                  ""),
+                  "  of which builder → Redis, p50 / p99 ms", p50p99(burst.toRedis()), "", "", ""),
               List.of(
                   QUEUED + " queued builds: completed / failed",
                   queued.succeeded + " / " + queued.failed,
@@ -341,6 +323,13 @@ public final class BuildBench {
             + " lines/s (paced)",
         List.of("metric", "p50 ms", "p99 ms", "max ms"),
         rows);
+  }
+
+  /** "p50 / p99" of {@code values}, in ms with one decimal. */
+  private static String p50p99(List<Double> values) {
+    return Stats.f(Stats.percentile(values, 50), 1)
+        + " / "
+        + Stats.f(Stats.percentile(values, 99), 1);
   }
 
   private static List<String> row(String name, List<Double> values) {

@@ -9,8 +9,10 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
+import java.text.MessageFormat;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +23,7 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.api.errors.InvalidRemoteException;
 import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.errors.NoRemoteRepositoryException;
+import org.eclipse.jgit.internal.JGitText;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ProgressMonitor;
@@ -82,25 +85,10 @@ final class GitCloner {
       config.save();
 
       token.throwIfCancelled();
-      Map<String, Ref> advertised =
-          configure(git.lsRemote().setRemote(REMOTE), auth, token).callAsMap();
-      token.throwIfCancelled();
-
-      ObjectId commit;
-      if (ref != null && ref.matches("[0-9a-fA-F]{40}")) {
-        commit =
-            fetchCommit(git, remote, ref.toLowerCase(Locale.ROOT), advertised, auth, token, log);
-      } else {
-        String fullRef = resolve(remote, ref, advertised);
-        log.system("fetching " + shortName(fullRef) + " (depth 1)");
-        configure(git.fetch(), auth, token)
-            .setRemote(REMOTE)
-            .setRefSpecs(new RefSpec("+" + fullRef + ":" + TARGET_REF))
-            .setDepth(1)
-            .setTagOpt(TagOpt.NO_TAGS)
-            .call();
-        commit = peel(git, git.getRepository().resolve(TARGET_REF));
-      }
+      ObjectId commit =
+          ref != null && ref.matches("[0-9a-fA-F]{40}")
+              ? fetchCommit(git, remote, ref.toLowerCase(Locale.ROOT), auth, token, log)
+              : fetchRef(git, remote, ref, auth, token, log);
       token.throwIfCancelled();
       git.checkout().setName(commit.getName()).setProgressMonitor(monitor(token)).call();
       token.throwIfCancelled();
@@ -114,7 +102,6 @@ final class GitCloner {
       Git git,
       GitUrlPolicy.Remote remote,
       String sha,
-      Map<String, Ref> advertised,
       Optional<RegistryAuth> auth,
       CancelToken token,
       LogSink log)
@@ -173,20 +160,49 @@ final class GitCloner {
     }
   }
 
-  private static String resolve(GitUrlPolicy.Remote remote, String ref, Map<String, Ref> refs) {
-    if (ref == null || ref.isBlank()) {
-      Ref head = refs.get(Constants.HEAD);
-      if (head == null) {
-        throw new BuildFailure(
-            BuildFailureReason.REF_NOT_FOUND,
-            remote.display() + " has no default branch (empty repository?): name a ref to build");
+  /**
+   * Fetches a branch, a tag or the default branch at depth 1 without listing the remote's refs
+   * first (one round of requests fewer): a short name is tried as a branch, then as a tag, as
+   * {@code git clone --branch} does. Only when nothing matches are the refs listed, to name the
+   * branches in the failure.
+   */
+  private ObjectId fetchRef(
+      Git git,
+      GitUrlPolicy.Remote remote,
+      String ref,
+      Optional<RegistryAuth> auth,
+      CancelToken token,
+      LogSink log)
+      throws GitAPIException, IOException {
+    boolean defaultBranch = ref == null || ref.isBlank();
+    List<String> candidates =
+        defaultBranch
+            ? List.of(Constants.HEAD)
+            : ref.startsWith(Constants.R_REFS)
+                ? List.of(ref)
+                : List.of(Constants.R_HEADS + ref, Constants.R_TAGS + ref);
+    log.system("fetching " + (defaultBranch ? "the default branch" : ref) + " (depth 1)");
+    for (String candidate : candidates) {
+      try {
+        configure(git.fetch(), auth, token)
+            .setRemote(REMOTE)
+            .setRefSpecs(new RefSpec("+" + candidate + ":" + TARGET_REF))
+            .setDepth(1)
+            .setTagOpt(TagOpt.NO_TAGS)
+            .call();
+        return peel(git, git.getRepository().resolve(TARGET_REF));
+      } catch (org.eclipse.jgit.api.errors.TransportException e) {
+        if (!isMissing(e, candidate)) {
+          throw e;
+        }
       }
-      return head.isSymbolic() ? head.getTarget().getName() : Constants.HEAD;
+      token.throwIfCancelled();
     }
-    for (String candidate : new String[] {ref, Constants.R_HEADS + ref, Constants.R_TAGS + ref}) {
-      if (candidate.startsWith(Constants.R_REFS) && refs.containsKey(candidate)) {
-        return candidate;
-      }
+    Map<String, Ref> refs = configure(git.lsRemote().setRemote(REMOTE), auth, token).callAsMap();
+    if (defaultBranch) {
+      throw new BuildFailure(
+          BuildFailureReason.REF_NOT_FOUND,
+          remote.display() + " has no default branch (empty repository?): name a ref to build");
     }
     throw new BuildFailure(
         BuildFailureReason.REF_NOT_FOUND,
@@ -196,6 +212,11 @@ final class GitCloner {
             + remote.display()
             + ": check the branch, tag or commit"
             + hint(refs));
+  }
+
+  /** Whether a fetch failed because the remote does not advertise {@code ref}. */
+  private static boolean isMissing(Exception e, String ref) {
+    return allMessages(e).contains(MessageFormat.format(JGitText.get().remoteDoesNotHaveSpec, ref));
   }
 
   private static String hint(Map<String, Ref> refs) {

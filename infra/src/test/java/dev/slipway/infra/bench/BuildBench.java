@@ -62,7 +62,7 @@ public final class BuildBench {
    * during one falls under {@link #JIT_SETTLED}: a platform that has run a while has compiled its
    * log path (and the embedded broker's), a JVM a minute old is still compiling them.
    */
-  private static final int LOG_WARMUPS = Integer.getInteger("bench.logWarmups", 12);
+  private static final int LOG_WARMUPS = Integer.getInteger("bench.logWarmups", 40);
 
   private static final double JIT_SETTLED = 0.15;
 
@@ -145,6 +145,18 @@ public final class BuildBench {
       for (int round = 1; round <= ROUNDS; round++) {
         slipway.add(timedBuild(repo, "s" + round));
         manual.add(manualBuild(repo, "m" + round));
+      }
+      if ("time".equals(System.getProperty("bench.only"))) {
+        System.out.printf(
+            "build time median %.2f s vs %.2f s = %.2f (slipway %s, manual %s)%n",
+            Stats.median(slipway),
+            Stats.median(manual),
+            Stats.median(slipway) / Stats.median(manual),
+            slipway,
+            manual);
+        following.set(false);
+        events.join(5_000);
+        return;
       }
       Latencies burst = logLatency(repo, 0);
       Latencies logs = logLatency(repo, LOG_RATE);

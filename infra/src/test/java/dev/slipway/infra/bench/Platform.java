@@ -48,7 +48,9 @@ final class Platform implements AutoCloseable {
     Path dataDir = Files.createTempDirectory("slipway-bench");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m"));
+    // The options infra/slipway up runs the platform with.
+    command.addAll(
+        List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED"));
     // e.g. -Dbench.platform.jvm=-XX:StartFlightRecording=filename=/tmp/platform.jfr to profile it
     String extraJvm = System.getProperty("bench.platform.jvm", "");
     if (!extraJvm.isBlank()) {

@@ -65,6 +65,7 @@ public final class GitServer implements AutoCloseable {
   private final Thread cleanup;
   private final List<Git> workingClones = new CopyOnWriteArrayList<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
 
   private GitServer(String username, String token) {
     this.username = username;
@@ -153,7 +154,16 @@ public final class GitServer implements AutoCloseable {
     FixtureSupport.deleteRecursively(dir);
   }
 
+  /**
+   * Every request served so far, as {@code METHOD path?query} (e.g. {@code GET
+   * /repo.git/info/refs?service=git-upload-pack}), oldest first.
+   */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
   private void handle(HttpExchange exchange) throws IOException {
+    requests.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
     try (exchange) {
       if (username != null && !authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
         exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");

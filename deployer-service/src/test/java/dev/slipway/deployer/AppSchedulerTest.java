@@ -8,6 +8,7 @@ import dev.slipway.infra.events.DeployCommand.DeployRequested;
 import dev.slipway.infra.events.DeployCommand.ReconcileRequested;
 import dev.slipway.infra.events.DeployCommand.RemoveRequested;
 import dev.slipway.infra.events.DeploySpec;
+import dev.slipway.infra.events.SampleEvents;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -176,18 +177,7 @@ class AppSchedulerTest {
     return new DeployRequested(
         id,
         app,
-        new DeploySpec(
-            app,
-            "img:1",
-            DeploySpec.Strategy.BLUE_GREEN,
-            8080,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null),
+        SampleEvents.minimalSpec(app, "img:1", DeploySpec.Strategy.BLUE_GREEN, 8080, null),
         null,
         Instant.now());
   }

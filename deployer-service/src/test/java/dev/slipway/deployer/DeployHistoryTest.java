@@ -12,6 +12,7 @@ import dev.slipway.infra.events.DeployEvent.DeploySucceeded;
 import dev.slipway.infra.events.DeployPhase;
 import dev.slipway.infra.events.DeploySpec;
 import dev.slipway.infra.events.DeploySpec.Strategy;
+import dev.slipway.infra.events.SampleEvents;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,7 @@ class DeployHistoryTest {
   private static final Instant T = Instant.parse("2026-01-01T00:00:00Z");
 
   private static DeploySpec spec(String image) {
-    return new DeploySpec(
-        "web", image, Strategy.BLUE_GREEN, 80, null, null, null, null, null, null, null);
+    return SampleEvents.minimalSpec("web", image, Strategy.BLUE_GREEN, 80, null);
   }
 
   private static DeploySucceeded succeeded(String id, long revision, String image) {

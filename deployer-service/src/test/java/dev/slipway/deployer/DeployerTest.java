@@ -18,6 +18,7 @@ import dev.slipway.infra.events.DeployEvent.DeploySucceeded;
 import dev.slipway.infra.events.DeployPhase;
 import dev.slipway.infra.events.DeploySpec;
 import dev.slipway.infra.events.DeploySpec.Strategy;
+import dev.slipway.infra.events.SampleEvents;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.secrets.CredentialStore.Credential;
 import dev.slipway.infra.secrets.SealedEnv;
@@ -54,6 +55,20 @@ class DeployerTest {
           2);
 
   static final String APP = "shop";
+
+  /** Every step of a first blue-green deploy, in order. */
+  static final String[] FIRST_BLUE_GREEN_STEPS = {
+    "DeployStarted",
+    "validate",
+    "pull",
+    "create",
+    "start",
+    "health_gate",
+    "record",
+    "DeploySucceeded",
+    "switch",
+    "remove_old"
+  };
 
   /** The key this deployer opens env values with. */
   static final SecretBox BOX = box(5);
@@ -139,18 +154,7 @@ class DeployerTest {
   void firstDeploy() {
     deploy("d1", spec("shop:1"));
 
-    assertThat(sink.steps("d1"))
-        .containsExactly(
-            "DeployStarted",
-            "validate",
-            "pull",
-            "create",
-            "start",
-            "health_gate",
-            "record",
-            "DeploySucceeded",
-            "switch",
-            "remove_old");
+    assertThat(sink.steps("d1")).containsExactly(FIRST_BLUE_GREEN_STEPS);
     ContainerInfo c = engine.running(APP).getFirst();
     assertThat(engine.ofApp(APP)).hasSize(1);
     assertThat(c.name()).isEqualTo("slipway-shop-1-blue");
@@ -261,18 +265,7 @@ class DeployerTest {
     deploying.join(Duration.ofSeconds(5));
 
     assertThat(store.status("d1")).isEqualTo(DeploymentHash.STATUS_SUCCEEDED);
-    assertThat(sink.steps("d1"))
-        .containsExactly(
-            "DeployStarted",
-            "validate",
-            "pull",
-            "create",
-            "start",
-            "health_gate",
-            "record",
-            "DeploySucceeded",
-            "switch",
-            "remove_old");
+    assertThat(sink.steps("d1")).containsExactly(FIRST_BLUE_GREEN_STEPS);
   }
 
   @Test
@@ -533,18 +526,7 @@ class DeployerTest {
   @DisplayName("a command with an app name that cannot be a DNS label is skipped, not retried")
   void invalidNames() {
     DeploySpec spec =
-        new DeploySpec(
-            "Bad:App",
-            "shop:1",
-            Strategy.BLUE_GREEN,
-            8080,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+        SampleEvents.minimalSpec("Bad:App", "shop:1", Strategy.BLUE_GREEN, 8080, null);
     deployer.run(new DeployRequested("d1", "Bad:App", spec, null, Instant.now()));
     deployer.run(new RemoveRequested("bad:id", APP, Instant.now()));
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.slipway.infra.events.Color;
 import dev.slipway.infra.events.DeployPhase;
 import dev.slipway.infra.events.DeploySpec;
+import dev.slipway.infra.events.SampleEvents;
 import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.redis.RedisClients;
@@ -59,18 +60,8 @@ class RedisAppStoreIT {
   }
 
   private static DeploySpec spec(long revision) {
-    return new DeploySpec(
-        APP,
-        "web:" + revision,
-        DeploySpec.Strategy.BLUE_GREEN,
-        80,
-        Map.of("K", "v"),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+    return SampleEvents.minimalSpec(
+        APP, "web:" + revision, DeploySpec.Strategy.BLUE_GREEN, 80, Map.of("K", "v"));
   }
 
   private AppRecord live(long revision) {

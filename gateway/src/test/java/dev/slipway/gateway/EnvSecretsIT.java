@@ -17,6 +17,7 @@ import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.docker.Labels;
 import dev.slipway.infra.events.DeployCommand.DeployRequested;
 import dev.slipway.infra.events.DeploySpec;
+import dev.slipway.infra.events.SampleEvents;
 import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.launcher.ServiceRunner;
@@ -49,7 +50,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -118,27 +118,14 @@ class EnvSecretsIT {
     BusyboxImages.httpImage(v2, Map.of("up", "ok", "version", "v2"));
     git = GitServer.start();
     dataDir = Files.createTempDirectory("slipway-env-secrets");
-    Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(GatewayFixture.freePort()));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(GatewayFixture.freePort()));
-    env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
+    Map<String, String> env =
+        GatewayFixture.platformEnv(dataDir, "env-secrets-" + suffix + ".", TOKEN + ":write");
     env.put("SLIPWAY_KAFKA_PARTITIONS", "1");
-    env.put("SLIPWAY_REDIS_URL", RedisServer.url());
-    env.put("SLIPWAY_DATA_DIR", dataDir.toString());
-    env.put("SLIPWAY_API_TOKENS", TOKEN + ":write");
-    env.put("SLIPWAY_KEY_PREFIX", RedisServer.randomKeyPrefix());
-    env.put("SLIPWAY_TOPIC_PREFIX", "env-secrets-" + suffix + ".");
     env.put("SLIPWAY_GIT_SCHEMES", "http");
     config = SlipwayConfig.from(new Env(env));
     topics = TopicSet.withPrefix(config.topicPrefix());
     keys = new RedisKeys(config.keyPrefix());
-    DeployerConfig deployer =
-        DeployerConfig.from(new Env(env))
-            .withTimings(
-                Duration.ofSeconds(20),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(1));
+    DeployerConfig deployer = GatewayFixture.shortDeployWaits(env);
     runner =
         ServiceRunner.start(
             config,
@@ -301,18 +288,12 @@ class EnvSecretsIT {
               new DeployRequested(
                   foreignId,
                   foreignApp,
-                  new DeploySpec(
+                  SampleEvents.minimalSpec(
                       foreignApp,
                       v1,
                       DeploySpec.Strategy.BLUE_GREEN,
                       BusyboxImages.HTTP_PORT,
-                      Map.of("MODE", SealedEnv.seal(other, canaryForeign)),
-                      null,
-                      null,
-                      null,
-                      null,
-                      null,
-                      null),
+                      Map.of("MODE", SealedEnv.seal(other, canaryForeign))),
                   null,
                   Instant.now()))
           .await(10, TimeUnit.SECONDS);

@@ -63,6 +63,12 @@ public final class SampleEvents {
           Map.of("traefik.enable", "false", "com.example.team", "payments"),
           true);
 
+  /** A spec naming only what a deploy must (and env, which may be null): every option left out. */
+  public static DeploySpec minimalSpec(
+      String app, String image, DeploySpec.Strategy strategy, int port, Map<String, String> env) {
+    return new DeploySpec(app, image, strategy, port, env, null, null, null, null, null, null);
+  }
+
   private static final List<SlipwayEvent> ALL =
       List.of(
           new BuildRequested(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.infra.events.DeploySpec;
+import dev.slipway.infra.events.SampleEvents;
 import dev.slipway.infra.json.Json;
 import java.util.Arrays;
 import java.util.Base64;
@@ -131,18 +132,12 @@ class SealedEnvTest {
   void specCarriesSealedEnv() throws Exception {
     SecretBox box = box(3);
     DeploySpec plain =
-        new DeploySpec(
+        SampleEvents.minimalSpec(
             "shop",
             "registry.local/shop:1",
             DeploySpec.Strategy.BLUE_GREEN,
             8080,
-            Map.of("DATABASE_URL", CANARY),
-            null,
-            null,
-            null,
-            null,
-            null,
-            null);
+            Map.of("DATABASE_URL", CANARY));
     assertThat(plain.toString()).contains("DATABASE_URL").doesNotContain(CANARY);
 
     DeploySpec sealed = plain.withEnv(SealedEnv.seal(box, plain.env()));

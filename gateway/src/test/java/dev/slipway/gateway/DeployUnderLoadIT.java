@@ -13,8 +13,6 @@ import dev.slipway.infra.docker.Labels;
 import dev.slipway.infra.launcher.ServiceRunner;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.DockerEngine;
-import dev.slipway.infra.testing.KafkaBroker;
-import dev.slipway.infra.testing.RedisServer;
 import dev.slipway.reconciler.ReconcilerModule;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -26,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -73,24 +70,10 @@ class DeployUnderLoadIT {
     app = "load-" + UUID.randomUUID().toString().substring(0, 8);
     dataDir = Files.createTempDirectory("slipway-deploy-load");
     String suffix = UUID.randomUUID().toString().substring(0, 8);
-    Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(GatewayFixture.freePort()));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(GatewayFixture.freePort()));
-    env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
-    env.put("SLIPWAY_REDIS_URL", RedisServer.url());
-    env.put("SLIPWAY_DATA_DIR", dataDir.toString());
-    env.put("SLIPWAY_API_TOKENS", TOKEN + ":write");
-    env.put("SLIPWAY_KEY_PREFIX", RedisServer.randomKeyPrefix());
-    env.put("SLIPWAY_TOPIC_PREFIX", "deploy-load-" + suffix + ".");
+    Map<String, String> env =
+        GatewayFixture.platformEnv(dataDir, "deploy-load-" + suffix + ".", TOKEN + ":write");
     config = SlipwayConfig.from(new Env(env));
-    // Short waits so ten deploys fit the test's time; the drain still waits for the edge report.
-    DeployerConfig deployer =
-        DeployerConfig.from(new Env(env))
-            .withTimings(
-                Duration.ofSeconds(20),
-                Duration.ofSeconds(1),
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(1));
+    DeployerConfig deployer = GatewayFixture.shortDeployWaits(env);
     runner =
         ServiceRunner.start(
             config,

@@ -1,5 +1,6 @@
 package dev.slipway.gateway;
 
+import dev.slipway.deployer.DeployerConfig;
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.events.TopicSet;
@@ -61,15 +62,9 @@ final class GatewayFixture implements AutoCloseable {
   GatewayFixture(GatewayOptions options) throws IOException {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     dataDir = Files.createTempDirectory("slipway-gateway-it");
-    Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(freePort()));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
-    env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
-    env.put("SLIPWAY_REDIS_URL", RedisServer.url());
-    env.put("SLIPWAY_DATA_DIR", dataDir.toString());
-    env.put("SLIPWAY_API_TOKENS", WRITE_TOKEN + ":write," + READ_TOKEN + ":read");
-    env.put("SLIPWAY_KEY_PREFIX", RedisServer.randomKeyPrefix());
-    env.put("SLIPWAY_TOPIC_PREFIX", "test-" + suffix + ".");
+    Map<String, String> env =
+        platformEnv(
+            dataDir, "test-" + suffix + ".", WRITE_TOKEN + ":write," + READ_TOKEN + ":read");
     env.put("SLIPWAY_KAFKA_PARTITIONS", "2");
     config = SlipwayConfig.from(new Env(env));
     topics = TopicSet.withPrefix(config.topicPrefix());
@@ -176,6 +171,37 @@ final class GatewayFixture implements AutoCloseable {
           .mapToLong(Long::longValue)
           .sum();
     }
+  }
+
+  /**
+   * The environment of an in-process platform in these tests: free loopback ports, the test broker
+   * and Redis, its own data dir, key prefix and topic prefix, and {@code apiTokens}.
+   */
+  static Map<String, String> platformEnv(Path dataDir, String topicPrefix, String apiTokens)
+      throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("SLIPWAY_HTTP_PORT", String.valueOf(freePort()));
+    env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
+    env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
+    env.put("SLIPWAY_REDIS_URL", RedisServer.url());
+    env.put("SLIPWAY_DATA_DIR", dataDir.toString());
+    env.put("SLIPWAY_API_TOKENS", apiTokens);
+    env.put("SLIPWAY_KEY_PREFIX", RedisServer.randomKeyPrefix());
+    env.put("SLIPWAY_TOPIC_PREFIX", topicPrefix);
+    return env;
+  }
+
+  /**
+   * The deployer's configuration from {@code env} with short waits, so several deploys fit a test's
+   * time; the drain still waits for the edge report.
+   */
+  static DeployerConfig shortDeployWaits(Map<String, String> env) {
+    return DeployerConfig.from(new Env(env))
+        .withTimings(
+            Duration.ofSeconds(20),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(1));
   }
 
   static int freePort() throws IOException {

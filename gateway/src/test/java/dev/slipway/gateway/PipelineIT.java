@@ -11,17 +11,12 @@ import dev.slipway.infra.launcher.ServiceRunner;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.GitServer;
-import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.LocalRegistry;
-import dev.slipway.infra.testing.RedisServer;
 import dev.slipway.reconciler.ReconcilerModule;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -65,15 +59,11 @@ class PipelineIT {
     git = GitServer.start();
     registry = LocalRegistry.startWithAuth("ci", PASSWORD);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
-    Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(freePort()));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
-    env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
-    env.put("SLIPWAY_REDIS_URL", RedisServer.url());
-    env.put("SLIPWAY_DATA_DIR", Files.createTempDirectory("slipway-pipeline").toString());
-    env.put("SLIPWAY_API_TOKENS", TOKEN + ":write");
-    env.put("SLIPWAY_KEY_PREFIX", RedisServer.randomKeyPrefix());
-    env.put("SLIPWAY_TOPIC_PREFIX", "pipeline-" + suffix + ".");
+    Map<String, String> env =
+        GatewayFixture.platformEnv(
+            Files.createTempDirectory("slipway-pipeline"),
+            "pipeline-" + suffix + ".",
+            TOKEN + ":write");
     env.put("SLIPWAY_GIT_SCHEMES", "http");
     SlipwayConfig config = SlipwayConfig.from(new Env(env));
     runner =
@@ -236,11 +226,5 @@ class PipelineIT {
 
   private URI uri(String path) {
     return URI.create("http://127.0.0.1:" + runner.config().httpPort() + path);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -302,39 +302,30 @@ class ContainerReconcilerIT {
   @DisplayName(
       "after a FLUSHALL the projection is rebuilt from the engine, with no repeated events")
   void rebuildsAfterFlush() throws Exception {
-    try (RedisServer.Instance own = RedisServer.startPrivate()) {
-      Redis ownRedis = RedisClients.create(vertx, own.url());
-      Redis previous = redis;
-      redis = ownRedis;
-      try {
-        startReconciler(ownRedis, Duration.ofSeconds(1));
-        String app = app();
-        String running = create(app, true, null);
-        String created = create(app, true, null);
-        docker.startContainerCmd(running).exec();
-        awaitState(running, "running");
-        awaitState(created, "created");
-        Map<String, String> before = hash(running);
-        awaitRecorded(running, "running");
-        awaitRecorded(created, "created");
-        int published = containerEvents.all().size();
+    withPrivateRedis(
+        own -> {
+          String app = app();
+          String running = create(app, true, null);
+          String created = create(app, true, null);
+          docker.startContainerCmd(running).exec();
+          awaitState(running, "running");
+          awaitState(created, "created");
+          Map<String, String> before = hash(running);
+          awaitRecorded(running, "running");
+          awaitRecorded(created, "created");
+          int published = containerEvents.all().size();
 
-        send(Request.cmd(Command.FLUSHALL));
-        assertThat(members(keys.containers())).isEmpty();
+          send(Request.cmd(Command.FLUSHALL));
+          assertThat(members(keys.containers())).isEmpty();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> hash(running).equals(before));
-        await().atMost(DEADLINE).until(() -> members(keys.containers()).contains(created));
-        assertThat(hash(created)).containsEntry(ContainerHash.STATE, "created");
-        await()
-            .during(Duration.ofMillis(1500))
-            .atMost(DEADLINE)
-            .until(() -> containerEvents.all().size() == published);
-      } finally {
-        stopReconciler();
-        redis = previous;
-        ownRedis.close();
-      }
-    }
+          await().atMost(Duration.ofSeconds(5)).until(() -> hash(running).equals(before));
+          await().atMost(DEADLINE).until(() -> members(keys.containers()).contains(created));
+          assertThat(hash(created)).containsEntry(ContainerHash.STATE, "created");
+          await()
+              .during(Duration.ofMillis(1500))
+              .atMost(DEADLINE)
+              .until(() -> containerEvents.all().size() == published);
+        });
   }
 
   @Test
@@ -342,36 +333,27 @@ class ContainerReconcilerIT {
       "after Redis restarts empty the reconciler reconnects, rebuilds the projection and keeps"
           + " following the engine")
   void rebuildsAfterRedisRestart() throws Exception {
-    try (RedisServer.Instance own = RedisServer.startPrivate()) {
-      Redis ownRedis = RedisClients.create(vertx, own.url());
-      Redis previous = redis;
-      redis = ownRedis;
-      try {
-        startReconciler(ownRedis, Duration.ofSeconds(1));
-        String app = app();
-        String running = create(app, true, null);
-        docker.startContainerCmd(running).exec();
-        Map<String, String> before = awaitState(running, "running");
+    withPrivateRedis(
+        own -> {
+          String app = app();
+          String running = create(app, true, null);
+          docker.startContainerCmd(running).exec();
+          Map<String, String> before = awaitState(running, "running");
 
-        own.restart();
+          own.restart();
 
-        // The first commands after the restart may meet a dead pooled connection: retried.
-        await("projection rebuilt after the restart")
-            .atMost(DEADLINE)
-            .ignoreExceptions()
-            .until(() -> hash(running).equals(before));
-        // And the engine's events are still followed into the new server.
-        docker.stopContainerCmd(running).withTimeout(1).exec();
-        await("stop projected after the restart")
-            .atMost(DEADLINE)
-            .ignoreExceptions()
-            .until(() -> "exited".equals(hash(running).get(ContainerHash.STATE)));
-      } finally {
-        stopReconciler();
-        redis = previous;
-        ownRedis.close();
-      }
-    }
+          // The first commands after the restart may meet a dead pooled connection: retried.
+          await("projection rebuilt after the restart")
+              .atMost(DEADLINE)
+              .ignoreExceptions()
+              .until(() -> hash(running).equals(before));
+          // And the engine's events are still followed into the new server.
+          docker.stopContainerCmd(running).withTimeout(1).exec();
+          await("stop projected after the restart")
+              .atMost(DEADLINE)
+              .ignoreExceptions()
+              .until(() -> "exited".equals(hash(running).get(ContainerHash.STATE)));
+        });
   }
 
   @Test
@@ -473,6 +455,30 @@ class ContainerReconcilerIT {
   }
 
   // ---- reconciler ---------------------------------------------------------------------------
+
+  private interface WithRedis {
+    void run(RedisServer.Instance own) throws Exception;
+  }
+
+  /**
+   * Runs {@code test} with a reconciler (resync every second) on a private redis-server of its own,
+   * which the test may flush or restart; the shared one stays untouched.
+   */
+  private void withPrivateRedis(WithRedis test) throws Exception {
+    try (RedisServer.Instance own = RedisServer.startPrivate()) {
+      Redis ownRedis = RedisClients.create(vertx, own.url());
+      Redis previous = redis;
+      redis = ownRedis;
+      try {
+        startReconciler(ownRedis, Duration.ofSeconds(1));
+        test.run(own);
+      } finally {
+        stopReconciler();
+        redis = previous;
+        ownRedis.close();
+      }
+    }
+  }
 
   private void startReconciler(Redis client, Duration resync) throws Exception {
     startReconciler(client, resync, new DockerJavaEngine(docker));

@@ -10,12 +10,10 @@ import dev.slipway.infra.events.BuildEvent.BuildSucceeded;
 import dev.slipway.infra.events.BuildLog.BuildLogBatch;
 import dev.slipway.infra.events.BuildPhase;
 import dev.slipway.infra.events.LogLine;
+import dev.slipway.infra.json.IsoInstants;
 import dev.slipway.infra.json.Json;
 import dev.slipway.infra.redis.BuildHash;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -59,10 +57,6 @@ public final class BuildProjection {
   public static final String FEED_STATUS = "status";
   public static final String FEED_PHASE = "phase";
   public static final String FEED_TIME = "time";
-
-  // Fixed width (microseconds, always six digits) so the scripts can order times as strings.
-  private static final DateTimeFormatter TIME =
-      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
   private BuildProjection() {}
 
@@ -169,7 +163,7 @@ public final class BuildProjection {
    * 2025-03-01T12:00:05.250000Z}, so that string order is time order.
    */
   public static String time(Instant instant) {
-    return TIME.format(instant.truncatedTo(ChronoUnit.MICROS));
+    return IsoInstants.formatMicros(instant);
   }
 
   static String cancelledMessage(BuildPhase phase) {

@@ -2,6 +2,8 @@ package dev.slipway.infra.json;
 
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.Month;
+import java.time.Year;
 import java.time.format.DateTimeParseException;
 
 /**
@@ -18,6 +20,11 @@ import java.time.format.DateTimeParseException;
 public final class IsoInstants {
 
   private static final long SECONDS_PER_DAY = 86_400;
+
+  /** 10^n for n = 0..9: the scale of a fraction of n digits. */
+  private static final int[] POW10 = {
+    1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000
+  };
 
   private IsoInstants() {}
 
@@ -68,7 +75,7 @@ public final class IsoInstants {
     int at = 19;
     if (digits > 0) {
       out[at++] = '.';
-      put(out, at, time.getNano() / pow10(9 - digits), digits);
+      put(out, at, time.getNano() / POW10[9 - digits], digits);
       at += digits;
     }
     out[at] = 'Z';
@@ -88,14 +95,6 @@ public final class IsoInstants {
       out[i] = (char) ('0' + value % 10);
       value /= 10;
     }
-  }
-
-  private static int pow10(int n) {
-    int p = 1;
-    for (int i = 0; i < n; i++) {
-      p *= 10;
-    }
-    return p;
   }
 
   /** The instant, or null when the text is not in the one form read here. */
@@ -137,11 +136,11 @@ public final class IsoInstants {
       if (value < 0) {
         return null;
       }
-      nanos = value * pow10(9 - fraction);
+      nanos = value * POW10[9 - fraction];
     } else if (s.charAt(19) != 'Z') {
       return null;
     }
-    if (day > LocalDate.of(year, month, 1).lengthOfMonth()) {
+    if (day > 28 && day > Month.of(month).length(Year.isLeap(year))) {
       return null;
     }
     long epochDay = LocalDate.of(year, month, day).toEpochDay();

@@ -26,12 +26,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
@@ -71,10 +74,11 @@ public final class BuildBench {
   private static final String LINE_TEXT = "\"text\":\"line ";
 
   /**
-   * {@code -Dbench.verbose=true} also reads the log topic, to split the latency at Kafka (line read
-   * → batch sent); without it only the split at Redis is reported, which costs nothing to measure.
+   * {@code -Dbench.verbose=true}: each build's timeline and the platform's CPU per thread kind, and
+   * the latency split at Kafka (line read → batch sent), for which the bench reads the log topic
+   * too; without it only the split at Redis is reported, which costs nothing to measure.
    */
-  private static final boolean BREAKDOWN = Boolean.getBoolean("bench.verbose");
+  private static final boolean VERBOSE = Boolean.getBoolean("bench.verbose");
 
   // HTTP/1.1 as a browser's EventSource uses over plain http (no h2c upgrade).
   private final HttpClient http =
@@ -84,11 +88,11 @@ public final class BuildBench {
   private final Map<String, List<Double>> toKafka = new ConcurrentHashMap<>();
   private final Map<String, Integer> batches = new ConcurrentHashMap<>();
 
-  /** {@code -Dbench.verbose=true}: each build's events as step@epoch-ms, to see where time goes. */
+  /** With {@link #VERBOSE}: each build's events as step@epoch-ms, to see where time goes. */
   private final Map<String, List<String>> timeline = new ConcurrentHashMap<>();
 
   /** Every build this run submitted: their images go at the end, tagged or not any more. */
-  private final List<String> builds = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final List<String> builds = Collections.synchronizedList(new ArrayList<>());
 
   private final String run = UUID.randomUUID().toString().substring(0, 6);
   private final String image = "slipway-bench/app-" + run;
@@ -217,7 +221,7 @@ public final class BuildBench {
                   "p99 ≤ 50"),
               List.of(
                   "  of which line read → batch sent to Kafka, p50 / p99 ms",
-                  BREAKDOWN ? p50p99(logs.toKafka()) : "(with -Dbench.verbose)",
+                  VERBOSE ? p50p99(logs.toKafka()) : "(with -Dbench.verbose)",
                   "",
                   "",
                   ""),
@@ -285,7 +289,7 @@ public final class BuildBench {
     if (!(result instanceof BuildEvent.BuildSucceeded)) {
       throw new IllegalStateException("build " + id + " did not succeed: " + result);
     }
-    if (Boolean.getBoolean("bench.verbose")) {
+    if (VERBOSE) {
       System.out.println(
           "build "
               + label
@@ -298,19 +302,19 @@ public final class BuildBench {
                             + " +"
                             + (Long.parseLong(step.substring(at + 1)) - startMs);
                       })
-                  .collect(java.util.stream.Collectors.joining(", "))
+                  .collect(Collectors.joining(", "))
               + "; platform CPU "
               + (platform.cpuMs() - platformCpu)
               + " ms, of which JIT "
-              + compilerMs(threadsBefore)
+              + compilerMs(threadsBefore, platform.cpuByThreadMs())
               + " ms");
     }
     return (terminalAtNanos.get(id) - start) / 1e9;
   }
 
-  /** CPU ms the platform's JIT compiler threads used since {@code before}. */
-  private long compilerMs(Map<String, Long> before) {
-    return platform.cpuByThreadMs().entrySet().stream()
+  /** CPU ms the platform's JIT compiler threads used from {@code before} to {@code after}. */
+  private static long compilerMs(Map<String, Long> before, Map<String, Long> after) {
+    return after.entrySet().stream()
         .filter(e -> e.getKey().contains("CompilerThre"))
         .mapToLong(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L))
         .sum();
@@ -331,7 +335,7 @@ public final class BuildBench {
       long start = System.nanoTime();
       exec(
           List.of("git", "clone", "-q", "--depth", "1", repo.url(), dir.resolve("src").toString()));
-      if (Boolean.getBoolean("bench.verbose")) {
+      if (VERBOSE) {
         System.out.printf("manual %s: cloned +%.0f%n", label, (System.nanoTime() - start) / 1e6);
       }
       List<String> build =
@@ -341,13 +345,13 @@ public final class BuildBench {
       }
       build.addAll(List.of("-t", image + ":" + label, dir.resolve("src/app").toString()));
       exec(build);
-      if (Boolean.getBoolean("bench.verbose")) {
+      if (VERBOSE) {
         System.out.printf(
             "manual %s: built +%.0f; platform CPU %d ms, of which JIT %d ms%n",
             label,
             (System.nanoTime() - start) / 1e6,
             platform.cpuMs() - platformCpu,
-            compilerMs(threadsBefore));
+            compilerMs(threadsBefore, platform.cpuByThreadMs()));
       }
       return (System.nanoTime() - start) / 1e9;
     } finally {
@@ -370,12 +374,12 @@ public final class BuildBench {
     for (Latencies logs : List.of(burst, paced)) {
       String name = logs == burst ? "burst: " : "paced: ";
       rows.add(row(name + "builder line → SSE client", logs.total()));
-      if (BREAKDOWN) {
+      if (VERBOSE) {
         rows.add(row("  line read → batch sent to Kafka", logs.toKafka()));
       }
       rows.add(row("  builder → Redis", logs.toRedis()));
       rows.add(List.of("  lines printed over, ms", Stats.f(logs.producedOverMs(), 1), "", ""));
-      if (BREAKDOWN) {
+      if (VERBOSE) {
         rows.add(List.of("  Kafka batches", String.valueOf(logs.batches()), "", ""));
       }
     }
@@ -404,8 +408,9 @@ public final class BuildBench {
         Stats.f(Stats.percentile(values, 100), 1));
   }
 
-  /** Per-line latency in ms from the builder's timestamp to this SSE client. */
   /**
+   * Per-line latency in ms from the builder's timestamp to this SSE client.
+   *
    * @param rate lines per second the build prints at; 0 for as fast as the shell can
    */
   private Latencies logLatency(GitServer.Repo repo, int rate) throws Exception {
@@ -467,13 +472,9 @@ public final class BuildBench {
           "SSE delivered " + latencies.size() + " of " + LOG_LINES + " lines");
     }
     Map<String, Long> threadsAfter = platform.cpuByThreadMs();
-    long compilerMs =
-        threadsAfter.entrySet().stream()
-            .filter(e -> e.getKey().contains("CompilerThre"))
-            .mapToLong(e -> e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L))
-            .sum();
+    long compilerMs = compilerMs(threadsBefore, threadsAfter);
     long usedMs = platform.cpuMs() - platformCpu;
-    if (Boolean.getBoolean("bench.verbose")) {
+    if (VERBOSE) {
       // Where the platform's CPU went during this build, by thread kind: the JIT compiler, event
       // loops, virtual-thread carriers (consumer loops), the embedded broker.
       System.out.printf("log build %s → %s%n", Instant.ofEpochMilli(startedMs), Instant.now());
@@ -590,7 +591,7 @@ public final class BuildBench {
       // The log topic only for the per-stage breakdown: decoding every log batch here (and the
       // broker serving a second reader of it) takes CPU from the platform under test.
       consumer.subscribe(
-          BREAKDOWN
+          VERBOSE
               ? List.of(Topics.BUILD_EVENTS.name(), Topics.BUILD_LOGS.name())
               : List.of(Topics.BUILD_EVENTS.name()));
       while (following.get()) {
@@ -608,14 +609,13 @@ public final class BuildBench {
             continue;
           }
           CloudEvent<BuildEvent> event = CloudEventCodec.decode(Topics.BUILD_EVENTS, record);
-          if (event != null && Boolean.getBoolean("bench.verbose")) {
+          if (event != null && VERBOSE) {
             String step =
                 event.data() instanceof BuildEvent.BuildPhaseChanged p
                     ? p.phase().wire()
                     : event.data().getClass().getSimpleName();
             timeline
-                .computeIfAbsent(
-                    record.key(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                .computeIfAbsent(record.key(), k -> new CopyOnWriteArrayList<>())
                 .add(step + "@" + event.time().toEpochMilli());
           }
           if (event != null && event.data().terminal()) {

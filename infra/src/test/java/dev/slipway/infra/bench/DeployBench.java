@@ -17,13 +17,17 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -187,7 +191,7 @@ public final class DeployBench {
       List<Long> outside = new ArrayList<>();
       long failed = 0;
       long shed = 0;
-      Map<String, Integer> causes = new java.util.TreeMap<>();
+      Map<String, Integer> causes = new TreeMap<>();
       List<Sample> measured = new ArrayList<>();
       List<Long> warmup = new ArrayList<>();
       long warmupFailed = 0;
@@ -240,7 +244,7 @@ public final class DeployBench {
       }
       String trace = System.getProperty("bench.trace");
       if (trace != null) {
-        writeTrace(java.nio.file.Path.of(trace), loadStart, samples, windows);
+        writeTrace(Path.of(trace), loadStart, samples, windows);
       }
       double pIn = Stats.percentile(inside, 99) / 1e6;
       double pOut = Stats.percentile(outside, 99) / 1e6;
@@ -382,8 +386,7 @@ public final class DeployBench {
    * latency with what the deployer did then.
    */
   private static void writeTrace(
-      java.nio.file.Path file, long origin, Iterable<Sample> samples, List<long[]> windows)
-      throws java.io.IOException {
+      Path file, long origin, Iterable<Sample> samples, List<long[]> windows) throws IOException {
     List<String> lines = new ArrayList<>();
     for (long[] w : windows) {
       lines.add(
@@ -404,7 +407,7 @@ public final class DeployBench {
               + s.ok()
               + (s.error() == null ? "" : " " + s.error().replace(' ', '_')));
     }
-    java.nio.file.Files.write(file, lines);
+    Files.write(file, lines);
   }
 
   private long appContainers() {
@@ -517,7 +520,7 @@ public final class DeployBench {
           if (r.statusCode() == 200) {
             return (System.nanoTime() - start) / 1e6;
           }
-        } catch (java.io.IOException notYet) {
+        } catch (IOException notYet) {
           // not listening yet
         }
         Thread.sleep(PROBE_INTERVAL_MS);

@@ -308,24 +308,32 @@ final class DockerImages {
 
     @Override
     public void line(LogStream stream, String text) {
-      Matcher running = RUNNING_IN.matcher(text);
-      Matcher layer = LAYER.matcher(text);
-      Matcher done = BUILT.matcher(text);
-      Matcher step = STEP.matcher(text);
-      if (step.find()) {
-        // A FROM step prints the base image's id: that layer is not this build's to remove.
-        cached = step.group(1).equalsIgnoreCase("FROM");
-      } else if (text.equals(" ---> Using cache")) {
-        cached = true;
-      } else if (running.matches()) {
-        leftovers.containers.add(running.group(1));
-      } else if (layer.matches()) {
-        if (!cached) {
-          leftovers.layers.add(layer.group(1));
+      // Only the builder's own lines matter here ("Step …", " ---> …", "Successfully built …"):
+      // a RUN step's output, most of a chatty build's lines, skips the patterns.
+      if (text.startsWith(" ---> ")) {
+        Matcher running = RUNNING_IN.matcher(text);
+        Matcher layer = LAYER.matcher(text);
+        if (text.equals(" ---> Using cache")) {
+          cached = true;
+        } else if (running.matches()) {
+          leftovers.containers.add(running.group(1));
+        } else if (layer.matches()) {
+          if (!cached) {
+            leftovers.layers.add(layer.group(1));
+          }
+          cached = false;
         }
-        cached = false;
-      } else if (done.matches()) {
-        built = done.group(1);
+      } else if (text.regionMatches(true, 0, "Step ", 0, 5)) {
+        Matcher step = STEP.matcher(text);
+        if (step.find()) {
+          // A FROM step prints the base image's id: that layer is not this build's to remove.
+          cached = step.group(1).equalsIgnoreCase("FROM");
+        }
+      } else if (text.startsWith("Successfully built ")) {
+        Matcher done = BUILT.matcher(text);
+        if (done.matches()) {
+          built = done.group(1);
+        }
       }
       sink.line(stream, text);
     }

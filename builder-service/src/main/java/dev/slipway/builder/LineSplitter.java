@@ -25,24 +25,40 @@ final class LineSplitter {
     if (chunk == null) {
       return;
     }
-    for (int i = 0; i < chunk.length(); i++) {
+    int i = 0;
+    int n = chunk.length();
+    // A chunk holds many lines: copy each run up to its terminator at once, not char by char.
+    while (i < n) {
       char c = chunk.charAt(i);
       if (c == '\n') {
         if (!lastWasCr) {
           emit();
         }
         lastWasCr = false;
+        i++;
       } else if (c == '\r') {
         emit();
         lastWasCr = true;
+        i++;
       } else {
         lastWasCr = false;
-        if (partial.length() < MAX_LINE) {
-          partial.append(c);
-        } else if (partial.length() == MAX_LINE) {
-          partial.append('…');
+        int end = i;
+        while (end < n && chunk.charAt(end) != '\n' && chunk.charAt(end) != '\r') {
+          end++;
         }
+        add(chunk, i, end);
+        i = end;
       }
+    }
+  }
+
+  private void add(String chunk, int from, int to) {
+    int room = MAX_LINE - partial.length();
+    if (room > 0) {
+      partial.append(chunk, from, Math.min(to, from + room));
+    }
+    if (to - from > room && partial.length() == MAX_LINE) {
+      partial.append('…');
     }
   }
 

@@ -315,7 +315,16 @@ final class FeedSource implements SseSource {
   }
 
   @Override
-  public SseEvent render(Entry entry) {
+  public boolean send(Entry entry, SseClient client) {
+    SseEvent event = render(entry);
+    if (event != null) {
+      client.event(entry.id(), event.name(), event.data());
+    }
+    return false;
+  }
+
+  /** The entry as an event for this client, or {@code null} when the filter skips it. */
+  SseEvent render(Entry entry) {
     Map<String, String> fields = entry.fields();
     Type type = Type.of(fields);
     if (type == null

@@ -1,7 +1,6 @@
 package dev.slipway.gateway;
 
 import dev.slipway.gateway.RedisReplies.Entry;
-import dev.slipway.gateway.SseSource.SseEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -198,16 +197,24 @@ final class SseClient {
 
   /** Writes one event; {@code id} may be null (the client's Last-Event-ID stays as it was). */
   void event(String id, String name, JsonObject data) {
+    String json = data.encode();
+    event(id, name, json, 0, json.length());
+  }
+
+  /**
+   * Writes one event whose data is {@code text} from {@code start} to {@code end}: JSON already
+   * encoded, on one line.
+   */
+  void event(String id, String name, String text, int start, int end) {
     if (state == State.DONE) {
       return;
     }
-    StringBuilder out = new StringBuilder();
     if (id != null) {
-      out.append("id: ").append(id).append('\n');
+      unwritten.append("id: ").append(id).append('\n');
       lastWrittenId = id;
     }
-    out.append("event: ").append(name).append("\ndata: ").append(data.encode()).append("\n\n");
-    append(out.toString());
+    unwritten.append("event: ").append(name).append("\ndata: ").append(text, start, end);
+    append("\n\n");
   }
 
   /**
@@ -375,12 +382,7 @@ final class SseClient {
 
   private void send(Entry entry) {
     lastSent = entry.id();
-    SseEvent event = source.render(entry);
-    if (event == null) {
-      return;
-    }
-    event(entry.id(), event.name(), event.data());
-    if (event.last()) {
+    if (source.send(entry, this)) {
       finish();
       flush();
       response.end();

@@ -27,19 +27,12 @@ interface SseSource {
   Future<String> begin(SseClient client, String lastEventId);
 
   /**
-   * The entry as an event for this client, or {@code null} when the client does not get it (its id
-   * still counts as seen, so a resume starts after it).
+   * Sends the entry to the client as its events ({@link SseClient#event}): none when the client
+   * does not get it (its id still counts as seen, so a resume starts after it), one, or several (a
+   * build log entry holds many lines). Answers whether the stream ends after this entry.
    */
-  SseEvent render(Entry entry);
+  boolean send(Entry entry, SseClient client);
 
-  /**
-   * One event.
-   *
-   * @param last whether the stream ends after it
-   */
-  record SseEvent(String name, JsonObject data, boolean last) {
-    SseEvent(String name, JsonObject data) {
-      this(name, data, false);
-    }
-  }
+  /** One event. */
+  record SseEvent(String name, JsonObject data) {}
 }

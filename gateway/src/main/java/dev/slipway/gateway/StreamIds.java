@@ -22,6 +22,26 @@ final class StreamIds {
     return Long.toUnsignedString(x[0]) + "-" + Long.toUnsignedString(x[1] + 1);
   }
 
+  /**
+   * The largest id before {@code id} (a full {@code <ms>-<seq>}): XRANGE from {@link #next} of it
+   * reads {@code id} itself again.
+   */
+  static String previous(String id) {
+    long[] x = parse(id);
+    if (x[1] == -1L) {
+      // "<ms>-<max>" (or a bare "<ms>", which stands for it): one less.
+      return Long.toUnsignedString(x[0]) + "-" + Long.toUnsignedString(-2L);
+    }
+    if (x[1] != 0) {
+      return Long.toUnsignedString(x[0]) + "-" + Long.toUnsignedString(x[1] - 1);
+    }
+    if (x[0] == 0) {
+      return "0-0";
+    }
+    // "<ms-1>-<max>" is the last id of the millisecond before: next() of it is "<ms>-0".
+    return Long.toUnsignedString(x[0] - 1) + "-" + Long.toUnsignedString(-1L);
+  }
+
   private static long[] parse(String id) {
     int dash = id.indexOf('-');
     if (dash < 0) {

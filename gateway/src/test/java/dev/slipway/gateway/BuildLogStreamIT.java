@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The reconciler writes build log streams in production; here the tests write the entries into
- * Redis themselves, exactly as the shared design says: {@code type=log} (seq, time, stream, text),
- * {@code type=phase} (phase, time), {@code type=status} (status, reason, message, time).
+ * Redis themselves, as BuildHash.Log describes them: {@code type=log} (first, last, lines: each
+ * line the JSON of its event), {@code type=phase} (phase, time), {@code type=status} (status,
+ * reason, message, time).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayName("Build logs over SSE from the real Redis")
@@ -72,16 +73,47 @@ class BuildLogStreamIT {
     return "b-sse-" + UUID.randomUUID().toString().substring(0, 12);
   }
 
+  /** One log entry holding one line; answers the line's event id. */
   private String log(String build, long seq, String text) throws Exception {
-    return xadd(
-        build,
-        "log",
-        BuildHash.Log.SEQ,
-        Long.toString(seq),
-        BuildHash.Log.STREAM,
-        "stdout",
-        BuildHash.Log.TEXT,
-        text);
+    return lines(build, seq, List.of(text)).getFirst();
+  }
+
+  /** One log entry holding the lines, seqs from {@code firstSeq}; answers their event ids. */
+  private List<String> lines(String build, long firstSeq, List<String> texts) throws Exception {
+    String entry = gw.redis(logEntry(build, firstSeq, texts)).toString();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      ids.add(entry + "." + i);
+    }
+    return ids;
+  }
+
+  /** A log entry as the reconciler writes it: each line the JSON of its event, one per line. */
+  private Request logEntry(String build, long firstSeq, List<String> texts) {
+    StringBuilder json = new StringBuilder();
+    for (int i = 0; i < texts.size(); i++) {
+      if (i > 0) {
+        json.append('\n');
+      }
+      json.append(
+          new JsonObject()
+              .put("seq", firstSeq + i)
+              .put("time", Instant.now().toString())
+              .put("stream", "stdout")
+              .put("text", texts.get(i))
+              .encode());
+    }
+    return Request.cmd(Command.XADD)
+        .arg(gw.keys.buildLog(build))
+        .arg("*")
+        .arg(BuildHash.Log.TYPE)
+        .arg("log")
+        .arg(BuildHash.Log.FIRST)
+        .arg(firstSeq)
+        .arg(BuildHash.Log.LAST)
+        .arg(firstSeq + texts.size() - 1)
+        .arg(BuildHash.Log.LINES)
+        .arg(json.toString());
   }
 
   private String phase(String build, String phase) throws Exception {
@@ -119,20 +151,17 @@ class BuildLogStreamIT {
     return xadd;
   }
 
-  private void logs(String build, int fromSeq, int toSeq, String pad) throws Exception {
+  /** Lines {@code fromSeq..toSeq} in entries of {@code perEntry} lines, as batches arrive. */
+  private void logs(String build, int fromSeq, int toSeq, int perEntry, String pad)
+      throws Exception {
     List<Request> batch = new ArrayList<>();
-    for (int seq = fromSeq; seq <= toSeq; seq++) {
-      batch.add(
-          entry(
-              build,
-              "log",
-              BuildHash.Log.SEQ,
-              Integer.toString(seq),
-              BuildHash.Log.STREAM,
-              "stdout",
-              BuildHash.Log.TEXT,
-              "line " + seq + pad));
-      if (batch.size() == 200) {
+    for (int first = fromSeq; first <= toSeq; first += perEntry) {
+      List<String> texts = new ArrayList<>();
+      for (int seq = first; seq <= Math.min(toSeq, first + perEntry - 1); seq++) {
+        texts.add("line " + seq + pad);
+      }
+      batch.add(logEntry(build, first, texts));
+      if (batch.size() == 20) {
         gw.redis.batch(batch).await(20, TimeUnit.SECONDS);
         batch = new ArrayList<>();
       }
@@ -195,14 +224,13 @@ class BuildLogStreamIT {
 
   @Test
   @DisplayName(
-      "Last-Event-ID (header or query) resumes right after that event; a finished"
-          + " build replays and ends")
+      "Last-Event-ID (header or query) resumes right after that event, also in the middle of an"
+          + " entry's lines; a finished build replays and ends")
   void resumeAndFinished() throws Exception {
     String build = newBuild();
-    List<String> ids = new ArrayList<>();
-    for (int seq = 1; seq <= 5; seq++) {
-      ids.add(log(build, seq, "line " + seq));
-    }
+    // Five lines in one entry: resuming after the second continues inside the entry.
+    List<String> ids =
+        new ArrayList<>(lines(build, 1, List.of("line 1", "line 2", "line 3", "line 4", "line 5")));
     ids.add(status(build, "succeeded"));
 
     try (SseReader all = new SseReader(gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN)) {
@@ -230,14 +258,15 @@ class BuildLogStreamIT {
           + " also when resuming mid-way")
   void noGapNoDuplicateUnderWrites() throws Exception {
     String build = newBuild();
-    logs(build, 1, 450, "");
+    logs(build, 1, 450, 50, "");
     AtomicBoolean writing = new AtomicBoolean(true);
     CompletableFuture<Void> writer =
         CompletableFuture.runAsync(
             () -> {
               try {
-                for (int seq = 451; seq <= 750; seq++) {
-                  log(build, seq, "line " + seq);
+                for (int seq = 451; seq <= 750; seq += 3) {
+                  lines(
+                      build, seq, List.of("line " + seq, "line " + (seq + 1), "line " + (seq + 2)));
                 }
               } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -252,21 +281,23 @@ class BuildLogStreamIT {
           .extracting(e -> e.data().getLong("seq"))
           .containsExactlyElementsOf(
               IntStream.rangeClosed(1, 750).mapToObj(i -> (long) i).toList());
-      String resumeAfter = got.get(99).id();
+      // Line 121: in the middle of the entry of lines 101-150.
+      String resumeAfter = got.get(120).id();
+      assertThat(resumeAfter).endsWith(".20");
 
       try (SseReader resumed =
           new SseReader(
               gw, "/api/v1/builds/" + build + "/logs", READ_TOKEN, "Last-Event-ID", resumeAfter)) {
-        List<Event> rest = resumed.awaitEvents(650);
+        List<Event> rest = resumed.awaitEvents(629);
         status(build, "succeeded");
         resumed.awaitEnd();
         early.awaitEnd();
         assertThat(resumed.events).extracting(Event::name).last().isEqualTo("status");
-        assertThat(rest.subList(0, 650))
+        assertThat(rest.subList(0, 629))
             .extracting(e -> e.data().getLong("seq"))
             .containsExactlyElementsOf(
-                IntStream.rangeClosed(101, 750).mapToObj(i -> (long) i).toList());
-        assertThat(resumed.events).hasSize(651);
+                IntStream.rangeClosed(122, 750).mapToObj(i -> (long) i).toList());
+        assertThat(resumed.events).hasSize(630);
         assertThat(early.events).hasSize(751);
       }
     }
@@ -296,7 +327,7 @@ class BuildLogStreamIT {
               .getBytes(StandardCharsets.US_ASCII));
       out.flush();
 
-      logs(build, 1, lines, pad);
+      logs(build, 1, lines, 10, pad);
 
       List<Event> got = fast.awaitEvents(1 + lines);
       assertThat(got.get(lines).data().getLong("seq")).isEqualTo((long) lines);

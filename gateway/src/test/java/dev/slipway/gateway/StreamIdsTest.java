@@ -26,4 +26,17 @@ class StreamIdsTest {
     assertThat(StreamIds.next("1700000000000")).isEqualTo("1700000000001-0");
     assertThat(StreamIds.compare(StreamIds.next("5-5"), "5-5")).isPositive();
   }
+
+  @Test
+  @DisplayName("reading from next(previous(id)) reads id itself again, across milliseconds too")
+  void previous() {
+    assertThat(StreamIds.previous("1700000000000-42")).isEqualTo("1700000000000-41");
+    assertThat(StreamIds.previous("1700000000000-0"))
+        .isEqualTo("1699999999999-18446744073709551615");
+    assertThat(StreamIds.previous("0-0")).isEqualTo("0-0");
+    for (String id : new String[] {"5-0", "5-1", "5-9", "1700000000000-0", "0-1"}) {
+      assertThat(StreamIds.next(StreamIds.previous(id))).as(id).isEqualTo(id);
+      assertThat(StreamIds.compare(StreamIds.previous(id), id)).as(id).isNegative();
+    }
+  }
 }

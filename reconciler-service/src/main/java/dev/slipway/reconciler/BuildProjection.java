@@ -1,5 +1,6 @@
 package dev.slipway.reconciler;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.slipway.infra.events.BuildEvent;
 import dev.slipway.infra.events.BuildEvent.BuildCancelled;
 import dev.slipway.infra.events.BuildEvent.BuildFailed;
@@ -28,6 +29,8 @@ import java.util.Objects;
  * BuildProjectionStore}.
  */
 public final class BuildProjection {
+
+  private static final JsonStringEncoder JSON_STRINGS = JsonStringEncoder.getInstance();
 
   /** Hash field: how many log lines the terminal event said the build published. */
   public static final String LOG_LINES = "log_lines";
@@ -144,18 +147,29 @@ public final class BuildProjection {
   }
 
   /**
-   * The arguments the log script takes for a batch: four per line (seq, time, stream, text), in
-   * order.
+   * The arguments the log script takes for a batch: two per line (seq, the line as JSON), in order.
    */
   public static List<String> logArguments(BuildLogBatch batch) {
-    List<String> args = new ArrayList<>(batch.lines().size() * 4);
+    List<String> args = new ArrayList<>(batch.lines().size() * 2);
+    StringBuilder json = new StringBuilder(128);
     for (LogLine line : batch.lines()) {
       args.add(Long.toString(line.seq()));
-      args.add(time(line.time()));
-      args.add(line.stream().wire());
-      args.add(line.text());
+      json.setLength(0);
+      args.add(lineJson(line, json).toString());
     }
     return args;
+  }
+
+  /**
+   * A line as the log stream holds it and the API sends it: {@code
+   * {"seq":1,"time":"…","stream":"stdout","text":"…"}}, on one line of text.
+   */
+  static StringBuilder lineJson(LogLine line, StringBuilder out) {
+    out.append("{\"seq\":").append(line.seq()).append(",\"time\":\"");
+    out.append(time(line.time())).append("\",\"stream\":\"").append(line.stream().wire());
+    out.append("\",\"text\":\"");
+    JSON_STRINGS.quoteAsString(line.text(), out);
+    return out.append("\"}");
   }
 
   /**

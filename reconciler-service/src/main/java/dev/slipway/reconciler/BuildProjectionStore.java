@@ -35,7 +35,7 @@ public final class BuildProjectionStore {
   /** Applies a build event; the Future holds whether the build's status or phase changed. */
   public Future<Boolean> apply(BuildProjection.Update update) {
     String id = update.buildId();
-    List<String> args = new ArrayList<>(10 + update.fields().size() * 2);
+    List<String> args = new ArrayList<>(9 + update.fields().size() * 2);
     args.add(id);
     args.add(update.status() == null ? "" : update.status());
     args.add(update.phase() == null ? "" : update.phase());
@@ -44,7 +44,6 @@ public final class BuildProjectionStore {
     args.add(Long.toString(update.at().toEpochMilli()));
     args.add(update.rescore() ? "1" : "0");
     args.add(update.logLines() == null ? "" : Long.toString(update.logLines()));
-    args.add(Integer.toString(config.buildLogMaxEntries()));
     args.add(Integer.toString(FEED_MAX_ENTRIES));
     for (Map.Entry<String, String> field : update.fields().entrySet()) {
       args.add(field.getKey());
@@ -62,8 +61,8 @@ public final class BuildProjectionStore {
   /** Appends a batch's new lines; the Future holds how many were new. */
   public Future<Long> append(BuildLogBatch batch) {
     String id = batch.buildId();
-    List<String> args = new ArrayList<>(1 + batch.lines().size() * 4);
-    args.add(Integer.toString(config.buildLogMaxEntries()));
+    List<String> args = new ArrayList<>(1 + batch.lines().size() * 2);
+    args.add(Integer.toString(config.buildLogMaxLines()));
     args.addAll(BuildProjection.logArguments(batch));
     return BuildScripts.LOG
         .run(redis, List.of(keys.build(id), keys.buildLog(id)), args, REDIS_TIMEOUT)

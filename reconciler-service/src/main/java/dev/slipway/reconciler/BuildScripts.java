@@ -58,10 +58,10 @@ final class BuildScripts {
     hash.put("log_complete", BuildProjection.LOG_COMPLETE);
     Map<String, String> log = new LinkedHashMap<>();
     log.put("type", BuildHash.Log.TYPE);
-    log.put("seq", BuildHash.Log.SEQ);
+    log.put("first", BuildHash.Log.FIRST);
+    log.put("last", BuildHash.Log.LAST);
+    log.put("lines", BuildHash.Log.LINES);
     log.put("time", BuildHash.Log.TIME);
-    log.put("stream", BuildHash.Log.STREAM);
-    log.put("text", BuildHash.Log.TEXT);
     log.put("phase", BuildHash.Log.PHASE);
     log.put("status", BuildHash.Log.STATUS);
     log.put("reason", BuildHash.Log.REASON);

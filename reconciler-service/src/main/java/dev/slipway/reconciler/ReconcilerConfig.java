@@ -7,35 +7,34 @@ import java.util.Locale;
 /**
  * The reconciler's own settings, read once from {@code SLIPWAY_*} environment variables.
  *
- * @param buildLogMaxEntries how many entries a build's log stream keeps, about ({@value
- *     #LOG_MAX_ENTRIES_ENV}, default {@value #DEFAULT_LOG_MAX_ENTRIES}); the oldest lines go first
+ * @param buildLogMaxLines how many lines a build's log stream keeps, about ({@value
+ *     #LOG_MAX_LINES_ENV}, default {@value #DEFAULT_LOG_MAX_LINES}); the oldest lines go first
  * @param replay whether this start rebuilds the build projection from the beginning of the build
  *     topics ({@value #REPLAY_ENV}, default false)
  */
-public record ReconcilerConfig(int buildLogMaxEntries, boolean replay) {
+public record ReconcilerConfig(int buildLogMaxLines, boolean replay) {
 
-  public static final String LOG_MAX_ENTRIES_ENV = "SLIPWAY_BUILD_LOG_MAX_ENTRIES";
+  public static final String LOG_MAX_LINES_ENV = "SLIPWAY_BUILD_LOG_MAX_LINES";
   public static final String REPLAY_ENV = "SLIPWAY_RECONCILER_REPLAY";
-  public static final int DEFAULT_LOG_MAX_ENTRIES = 100_000;
+  public static final int DEFAULT_LOG_MAX_LINES = 100_000;
 
-  /** A stream shorter than this could not even hold a small build's log and its status entry. */
-  public static final int MIN_LOG_MAX_ENTRIES = 100;
+  /** A limit lower than this would cut even a small build's log. */
+  public static final int MIN_LOG_MAX_LINES = 100;
 
   public ReconcilerConfig {
-    validate(buildLogMaxEntries);
+    validate(buildLogMaxLines);
   }
 
   /** The defaults: long log streams, no replay. */
   public static ReconcilerConfig defaults() {
-    return new ReconcilerConfig(DEFAULT_LOG_MAX_ENTRIES, false);
+    return new ReconcilerConfig(DEFAULT_LOG_MAX_LINES, false);
   }
 
   /** Reads and validates; throws {@link ConfigException} naming the bad variable. */
   public static ReconcilerConfig from(Env env) {
     ReconcilerConfig config =
         new ReconcilerConfig(
-            env.integer(
-                LOG_MAX_ENTRIES_ENV, DEFAULT_LOG_MAX_ENTRIES, MIN_LOG_MAX_ENTRIES, 100_000_000),
+            env.integer(LOG_MAX_LINES_ENV, DEFAULT_LOG_MAX_LINES, MIN_LOG_MAX_LINES, 100_000_000),
             bool(env, REPLAY_ENV));
     config.validate();
     return config;
@@ -43,18 +42,17 @@ public record ReconcilerConfig(int buildLogMaxEntries, boolean replay) {
 
   /** Checks the values; the canonical constructor runs it too, so no bad config is ever built. */
   public void validate() {
-    validate(buildLogMaxEntries);
+    validate(buildLogMaxLines);
   }
 
   public ReconcilerConfig withReplay(boolean replay) {
-    return new ReconcilerConfig(buildLogMaxEntries, replay);
+    return new ReconcilerConfig(buildLogMaxLines, replay);
   }
 
-  private static void validate(int buildLogMaxEntries) {
-    if (buildLogMaxEntries < MIN_LOG_MAX_ENTRIES) {
+  private static void validate(int buildLogMaxLines) {
+    if (buildLogMaxLines < MIN_LOG_MAX_LINES) {
       throw new ConfigException(
-          LOG_MAX_ENTRIES_ENV,
-          "must be at least " + MIN_LOG_MAX_ENTRIES + ", not " + buildLogMaxEntries);
+          LOG_MAX_LINES_ENV, "must be at least " + MIN_LOG_MAX_LINES + ", not " + buildLogMaxLines);
     }
   }
 

@@ -9,8 +9,9 @@
 -- ARGV[6] event time in epoch ms, the build list score
 -- ARGV[7] '1' when the score replaces the build's current one (queued)
 -- ARGV[8] log lines the build published (terminal events), '' when unknown
--- ARGV[9] log stream max entries, ARGV[10] feed max entries
--- ARGV[11..] field, value pairs for the hash
+-- ARGV[9] feed max entries
+-- ARGV[10..] field, value pairs for the hash
+-- (The log stream is trimmed by lines in the log script; its phase and status entries are few.)
 -- Returns 1 when the event changed the projection's status or phase, 0 otherwise.
 --
 -- H (hash fields), L (log entry fields), S (statuses), T (log entry types) and F (feed entry
@@ -20,7 +21,7 @@
 local hash, log, builds, feed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, status, phase, phaseEntry = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local at, score, rescore, logLines = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local logMax, feedMax = ARGV[9], ARGV[10]
+local feedMax = ARGV[9]
 
 local RANK = { [S.queued] = 1, [S.running] = 2, [S.succeeded] = 3, [S.failed] = 3, [S.cancelled] = 3 }
 
@@ -55,7 +56,7 @@ if not updatedAt or before(updatedAt, at) then
   table.insert(set, H.updated_at)
   table.insert(set, at)
 end
-for i = 11, #ARGV, 2 do
+for i = 10, #ARGV, 2 do
   table.insert(set, ARGV[i])
   table.insert(set, ARGV[i + 1])
 end
@@ -89,8 +90,7 @@ else
 end
 
 if phaseChanged and phaseEntry == '1' then
-  redis.call('XADD', log, 'MAXLEN', '~', logMax, '*',
-    L.type, T.phase, L.phase, phase, L.time, at)
+  redis.call('XADD', log, '*', L.type, T.phase, L.phase, phase, L.time, at)
 end
 
 -- The status entry closes the log stream, so it waits until every line the build published is
@@ -108,7 +108,7 @@ if terminal and statusChanged and (logLines == '' or lastSeq >= tonumber(logLine
   end
   table.insert(entry, L.time)
   table.insert(entry, detail[3] or at)
-  redis.call('XADD', log, 'MAXLEN', '~', logMax, '*', unpack(entry))
+  redis.call('XADD', log, '*', unpack(entry))
   redis.call('HSET', hash, H.log_complete, 'true')
 end
 

@@ -1,8 +1,10 @@
--- Appends one batch of build log lines to the build's log stream, atomically and idempotently.
+-- Appends one batch of build log lines to the build's log stream, atomically and idempotently:
+-- the batch's new lines become one stream entry (one XADD however many lines), and the stream is
+-- trimmed to about its line limit.
 --
 -- KEYS[1] build hash, KEYS[2] build log stream
--- ARGV[1] log stream max entries
--- ARGV[2..] four per line, in sequence order: seq, time, stream (stdout/stderr/system), text
+-- ARGV[1] log stream max lines
+-- ARGV[2..] two per line, in sequence order: seq, the line as JSON (one line of text)
 -- Returns the number of lines appended.
 --
 -- H (hash fields), L (log entry fields), S (statuses), T (log entry types) and F (feed entry
@@ -10,7 +12,7 @@
 -- @constants
 
 local hash, log = KEYS[1], KEYS[2]
-local logMax = ARGV[1]
+local logMax = tonumber(ARGV[1])
 
 local cur = redis.call('HMGET', hash, H.last_seq, H.log_complete, H.status, H.log_lines)
 -- The closing status entry is in: the stream ends there, whatever arrives late.
@@ -19,19 +21,52 @@ if cur[2] then
 end
 local lastSeq = tonumber(cur[1]) or 0
 
-local appended = 0
-for i = 2, #ARGV, 4 do
+local lines = {}
+local first
+for i = 2, #ARGV, 2 do
   local seq = tonumber(ARGV[i])
   -- Lines already in (a redelivered or republished batch) are skipped.
   if seq > lastSeq then
-    redis.call('XADD', log, 'MAXLEN', '~', logMax, '*', L.type, T.log, L.seq, ARGV[i],
-      L.time, ARGV[i + 1], L.stream, ARGV[i + 2], L.text, ARGV[i + 3])
+    first = first or seq
+    lines[#lines + 1] = ARGV[i + 1]
     lastSeq = seq
-    appended = appended + 1
   end
 end
-if appended > 0 then
+if #lines > 0 then
+  redis.call('XADD', log, '*', L.type, T.log, L.first, first, L.last, lastSeq,
+    L.lines, table.concat(lines, '\n'))
   redis.call('HSET', hash, H.last_seq, lastSeq)
+
+  -- Keep about logMax lines: drop the oldest log entries whose lines all fall before the newest
+  -- logMax. Phase entries stay (a build has a handful); the scan passes over them.
+  local cutoff = lastSeq - logMax
+  local from = '-'
+  while cutoff > 0 do
+    local oldest = redis.call('XRANGE', log, from, '+', 'COUNT', 8)
+    if #oldest == 0 then
+      break
+    end
+    local keep = false
+    for _, entry in ipairs(oldest) do
+      local fields, last = entry[2], nil
+      for j = 1, #fields, 2 do
+        if fields[j] == L.last then
+          last = tonumber(fields[j + 1])
+        end
+      end
+      if last and last > cutoff then
+        keep = true
+        break
+      end
+      if last then
+        redis.call('XDEL', log, entry[1])
+      end
+      from = '(' .. entry[1]
+    end
+    if keep then
+      break
+    end
+  end
 end
 
 -- The build finished before its last lines got here: now that they are in, close the stream.
@@ -50,7 +85,7 @@ if terminal and cur[4] and lastSeq >= tonumber(cur[4]) then
   end
   table.insert(entry, L.time)
   table.insert(entry, detail[3])
-  redis.call('XADD', log, 'MAXLEN', '~', logMax, '*', unpack(entry))
+  redis.call('XADD', log, '*', unpack(entry))
   redis.call('HSET', hash, H.log_complete, 'true')
 end
-return appended
+return #lines

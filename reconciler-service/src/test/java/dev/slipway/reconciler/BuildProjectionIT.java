@@ -20,6 +20,7 @@ import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -58,7 +59,14 @@ class BuildProjectionIT {
     String keyPrefix = RedisServer.randomKeyPrefix();
     config = RunningReconciler.config(topicPrefix, keyPrefix);
     topics = TopicSet.withPrefix(topicPrefix);
-    reconciler = RunningReconciler.start(topicPrefix, keyPrefix, Map.of());
+    // The smallest line limit, so a test can fill a log stream past it.
+    reconciler =
+        RunningReconciler.start(
+            topicPrefix,
+            keyPrefix,
+            Map.of(
+                ReconcilerConfig.LOG_MAX_LINES_ENV,
+                String.valueOf(ReconcilerConfig.MIN_LOG_MAX_LINES)));
     vertx = Vertx.vertx();
     redis = RedisClients.create(vertx, RedisServer.url());
     reader = new ProjectionReader(redis, new RedisKeys(keyPrefix));
@@ -131,13 +139,23 @@ class BuildProjectionIT {
 
     List<Map<String, String>> stream = reader.log(b.id);
     assertThat(reader.lineTexts(b.id)).containsExactlyElementsOf(b.texts(1, 12));
+    List<String> lines = reader.lineJson(b.id);
+    assertThat(lines)
+        .extracting(line -> new JsonObject(line).getLong("seq"))
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L);
+    // Each line is stored as the exact JSON the API sends as a log event's data.
+    assertThat(lines.get(0))
+        .isEqualTo(
+            "{\"seq\":1,\"time\":\""
+                + time(b.t0.plusMillis(1))
+                + "\",\"stream\":\"system\",\"text\":\""
+                + b.text(1).replace("\"", "\\\"")
+                + "\"}");
+    assertThat(new JsonObject(lines.get(5)).getString("stream")).isEqualTo("stderr");
+    // One entry per batch, whatever its size, each naming its first and last line.
     assertThat(ofType(stream, "log"))
-        .extracting(e -> e.get(BuildHash.Log.SEQ))
-        .containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12");
-    assertThat(ofType(stream, "log").get(0))
-        .containsEntry(BuildHash.Log.STREAM, "system")
-        .containsEntry(BuildHash.Log.TIME, time(b.t0.plusMillis(1)));
-    assertThat(ofType(stream, "log").get(5)).containsEntry(BuildHash.Log.STREAM, "stderr");
+        .extracting(e -> e.get(BuildHash.Log.FIRST) + "-" + e.get(BuildHash.Log.LAST))
+        .containsExactly("1-3", "4-4", "5-10", "11-12");
     assertThat(ofType(stream, "phase"))
         .extracting(e -> e.get(BuildHash.Log.PHASE))
         .containsExactly("clone", "build", "push");
@@ -198,6 +216,34 @@ class BuildProjectionIT {
   }
 
   @Test
+  @DisplayName(
+      "a log stream keeps about its line limit: the oldest batches go whole, the phase entries and"
+          + " the batch across the limit stay")
+  void trimsToTheLineLimit() throws Exception {
+    int limit = ReconcilerConfig.MIN_LOG_MAX_LINES;
+    SampleBuild b = new SampleBuild(Instant.now());
+    event(b.queued());
+    event(b.started("builder-1", 1, 1));
+    event(b.phase(BuildPhase.BUILD, 2));
+    // 43 batches of 7 lines: 1-7, 8-14, …, 295-301.
+    RecordMetadata lastBatch = null;
+    for (int first = 1; first <= 295; first += 7) {
+      lastBatch = log(b.lines(first, first + 6));
+    }
+    awaitHandled(ReconcilerModule.buildLogsGroup(config), lastBatch);
+
+    // The newest `limit` lines (202-301) must stay, so the batch holding line 202 (197-203) stays
+    // whole; every batch before it ends at or before line 201 and goes.
+    int firstKept = (301 - limit) / 7 * 7 + 1;
+    assertThat(firstKept).isEqualTo(197);
+    assertThat(reader.lineTexts(b.id)).containsExactlyElementsOf(b.texts(firstKept, 301));
+    assertThat(ofType(reader.log(b.id), "phase"))
+        .extracting(e -> e.get(BuildHash.Log.PHASE))
+        .containsExactly("build");
+    assertThat(reader.hash(b.id)).containsEntry(BuildHash.LAST_SEQ, "301");
+  }
+
+  @Test
   @DisplayName("events and log batches delivered twice have the effect of one delivery")
   void duplicatesHaveOneEffect() throws Exception {
     SampleBuild b = new SampleBuild(Instant.now());
@@ -229,7 +275,11 @@ class BuildProjectionIT {
         .containsExactly("clone", "build");
     assertThat(ofType(stream, "status")).hasSize(1);
     assertThat(stream.getLast()).containsEntry(BuildHash.Log.STATUS, "succeeded");
-    assertThat(stream).hasSize(6 + 2 + 1);
+    // Only new lines make an entry: 1-4, then 5-6 of the overlapping batch; nothing else.
+    assertThat(ofType(stream, "log"))
+        .extracting(e -> e.get(BuildHash.Log.FIRST) + "-" + e.get(BuildHash.Log.LAST))
+        .containsExactly("1-4", "5-6");
+    assertThat(stream).hasSize(2 + 2 + 1);
     assertThat(feedChanges(b.id))
         .containsExactly(
             "queued/-", "running/-", "running/clone", "running/build", "succeeded/build");

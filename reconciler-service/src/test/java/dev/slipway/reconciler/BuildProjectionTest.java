@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.slipway.infra.events.BuildFailureReason;
 import dev.slipway.infra.events.BuildPhase;
+import dev.slipway.infra.events.LogLine;
 import dev.slipway.infra.events.LogStream;
 import dev.slipway.infra.json.Json;
 import dev.slipway.infra.redis.BuildHash;
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -135,17 +138,46 @@ class BuildProjectionTest {
   }
 
   @Test
-  @DisplayName("a log batch becomes seq, time, stream and text per line, in order")
+  @DisplayName("a log batch becomes seq and the line's event JSON per line, in order")
   void logArguments() {
     assertThat(BuildProjection.logArguments(b.lines(7, 8, LogStream.STDERR)))
         .containsExactly(
             "7",
-            BuildProjection.time(b.t0.plusMillis(7)),
-            "stderr",
-            b.text(7),
+            "{\"seq\":7,\"time\":\""
+                + BuildProjection.time(b.t0.plusMillis(7))
+                + "\",\"stream\":\"stderr\",\"text\":\""
+                + b.text(7).replace("\"", "\\\"")
+                + "\"}",
             "8",
-            BuildProjection.time(b.t0.plusMillis(8)),
-            "stderr",
-            b.text(8));
+            "{\"seq\":8,\"time\":\""
+                + BuildProjection.time(b.t0.plusMillis(8))
+                + "\",\"stream\":\"stderr\",\"text\":\""
+                + b.text(8).replace("\"", "\\\"")
+                + "\"}");
+  }
+
+  @Test
+  @DisplayName(
+      "a line's JSON is one line of text that reads back to the same line, whatever the text holds")
+  void lineJsonRoundTrips() {
+    Random random = new Random(7);
+    String alphabet = "ab \"\\/\t\b\f\u0000\u001f\u007fé€ж<>&'";
+    for (int i = 0; i < 2_000; i++) {
+      StringBuilder text = new StringBuilder();
+      for (int n = random.nextInt(30); n > 0; n--) {
+        text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      LogLine line =
+          new LogLine(i + 1, b.t0.plusNanos(i * 1_000L), LogStream.STDOUT, text.toString());
+      String json = BuildProjection.lineJson(line, new StringBuilder()).toString();
+
+      assertThat(json).doesNotContain("\n", "\r");
+      JsonObject back = new JsonObject(json);
+      assertThat(back.fieldNames()).containsExactly("seq", "time", "stream", "text");
+      assertThat(back.getLong("seq")).isEqualTo(i + 1L);
+      assertThat(back.getString("time")).isEqualTo(BuildProjection.time(line.time()));
+      assertThat(back.getString("stream")).isEqualTo("stdout");
+      assertThat(back.getString("text")).isEqualTo(text.toString());
+    }
   }
 }

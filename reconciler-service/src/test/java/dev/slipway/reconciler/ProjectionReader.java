@@ -3,6 +3,7 @@ package dev.slipway.reconciler;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.RedisPrefix;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -72,12 +73,24 @@ final class ProjectionReader {
     return r == null ? null : r.toDouble();
   }
 
-  /** Log entries of type {@code log}: their texts in stream order. */
+  /** The lines of every log entry, in stream order, each as the JSON text it is stored as. */
+  List<String> lineJson(String buildId) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (Map<String, String> entry : log(buildId)) {
+      if (BuildProjection.ENTRY_LOG.equals(entry.get(BuildHash.Log.TYPE))) {
+        lines.addAll(List.of(entry.get(BuildHash.Log.LINES).split("\n", -1)));
+      }
+    }
+    return lines;
+  }
+
+  /** The log lines' texts in stream order. */
   List<String> lineTexts(String buildId) throws Exception {
-    return log(buildId).stream()
-        .filter(e -> BuildProjection.ENTRY_LOG.equals(e.get(BuildHash.Log.TYPE)))
-        .map(e -> e.get(BuildHash.Log.TEXT))
-        .toList();
+    List<String> texts = new ArrayList<>();
+    for (String line : lineJson(buildId)) {
+      texts.add(new JsonObject(line).getString("text"));
+    }
+    return texts;
   }
 
   /** Every key under the prefix. */

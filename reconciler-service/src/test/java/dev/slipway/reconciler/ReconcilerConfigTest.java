@@ -27,8 +27,8 @@ class ReconcilerConfigTest {
         ReconcilerConfig.from(
             new Env(
                 Map.of(
-                    "SLIPWAY_BUILD_LOG_MAX_ENTRIES", "5000", "SLIPWAY_RECONCILER_REPLAY", "TRUE")));
-    assertThat(config.buildLogMaxEntries()).isEqualTo(5000);
+                    "SLIPWAY_BUILD_LOG_MAX_LINES", "5000", "SLIPWAY_RECONCILER_REPLAY", "TRUE")));
+    assertThat(config.buildLogMaxLines()).isEqualTo(5000);
     assertThat(config.replay()).isTrue();
   }
 
@@ -37,9 +37,9 @@ class ReconcilerConfigTest {
   void badLogCap() {
     for (String bad : new String[] {"10", "-1", "lots"}) {
       assertThatThrownBy(
-              () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_MAX_ENTRIES", bad))))
+              () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_MAX_LINES", bad))))
           .isInstanceOf(ConfigException.class)
-          .hasMessageContaining("SLIPWAY_BUILD_LOG_MAX_ENTRIES");
+          .hasMessageContaining("SLIPWAY_BUILD_LOG_MAX_LINES");
     }
   }
 

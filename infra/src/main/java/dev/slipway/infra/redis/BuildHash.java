@@ -48,18 +48,27 @@ public final class BuildHash {
   /** JSON of the deploy spec to run on success, when one was given. */
   public static final String DEPLOY = "deploy";
 
-  /** Entry fields of the log stream {@link RedisKeys#buildLog(String)}. */
+  /**
+   * Entry fields of the log stream {@link RedisKeys#buildLog(String)}. A {@code log} entry holds a
+   * run of lines in seq order ({@link #FIRST} to {@link #LAST}) in {@link #LINES}: one JSON object
+   * per line ({@code {"seq":…,"time":…,"stream":…,"text":…}}, exactly the data of the API's {@code
+   * log} event), separated by {@code \n}, which JSON text never holds unescaped. {@code phase} and
+   * {@code status} entries hold one change each.
+   */
   public static final class Log {
     /** log, phase or status. */
     public static final String TYPE = "type";
 
-    public static final String SEQ = "seq";
+    /** The seq of a log entry's first line. */
+    public static final String FIRST = "first";
+
+    /** The seq of a log entry's last line. */
+    public static final String LAST = "last";
+
+    /** A log entry's lines, one JSON object each, separated by {@code \n}. */
+    public static final String LINES = "lines";
+
     public static final String TIME = "time";
-
-    /** stdout, stderr or system. */
-    public static final String STREAM = "stream";
-
-    public static final String TEXT = "text";
     public static final String PHASE = "phase";
     public static final String STATUS = "status";
     public static final String REASON = "reason";

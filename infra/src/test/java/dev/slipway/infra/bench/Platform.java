@@ -50,7 +50,11 @@ final class Platform implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // The options infra/slipway up runs the platform with.
     command.addAll(
-        List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED"));
+        List.of(
+            System.getProperty("bench.platform.gc", "-XX:+UseSerialGC"),
+            "-Xms32m",
+            "-Xmx512m",
+            "--enable-native-access=ALL-UNNAMED"));
     // e.g. -Dbench.platform.jvm=-XX:StartFlightRecording=filename=/tmp/platform.jfr to profile it
     String extraJvm = System.getProperty("bench.platform.jvm", "");
     if (!extraJvm.isBlank()) {

@@ -54,6 +54,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       int brokerPort = port == 0 ? freePort() : port;
       int controllerPort = freePort();
       Path logDir = dataDir.resolve("kraft-logs");
+      int cores = Runtime.getRuntime().availableProcessors();
       Properties props = new Properties();
       props.putAll(
           Map.ofEntries(
@@ -82,7 +83,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
               Map.entry("share.coordinator.state.topic.min.isr", "1"),
               // A consumer joining a fresh group should not wait 3 s for others that never come.
               Map.entry("group.initial.rebalance.delay.ms", "0"),
-              Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024))));
+              Map.entry("log.segment.bytes", String.valueOf(64 * 1024 * 1024)),
+              // Sized for one node sharing a small machine with the services, not for a cluster:
+              // the cleaner's dedupe buffer (128 MiB of heap by default, taken at start) only
+              // compacts the offsets and credentials topics here, and fewer request threads mean
+              // fewer threads for every safepoint and the scheduler to go through.
+              Map.entry("log.cleaner.dedupe.buffer.size", String.valueOf(16 * 1024 * 1024)),
+              Map.entry("num.network.threads", String.valueOf(Math.max(1, cores / 2))),
+              Map.entry("num.io.threads", String.valueOf(Math.max(2, cores)))));
       if (!Files.exists(logDir.resolve("meta.properties"))) {
         format(dataDir, props);
       }

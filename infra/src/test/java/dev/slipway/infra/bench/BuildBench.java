@@ -378,7 +378,11 @@ public final class BuildBench {
   private Latencies bursts(GitServer.Repo repo) throws Exception {
     List<Latencies> runs = new ArrayList<>();
     for (int i = 0; i < BURSTS; i++) {
-      runs.add(logLatency(repo, 0));
+      Latencies run = logLatency(repo, 0);
+      runs.add(run);
+      System.out.printf(
+          "burst %d: printed over %s ms, builder line → SSE client p50 / p99 %s ms%n",
+          i + 1, printedOver(run), p50p99(run.total()));
     }
     return new Latencies(
         runs.stream().flatMap(r -> r.total().stream()).toList(),

@@ -117,18 +117,7 @@ class DeployerIT {
     assertThat(container.getConfig().getEnv()).contains("GREETING=hello");
     assertThat(container.getHostConfig().getMemory()).isEqualTo(64L << 20);
     assertThat(container.getHostConfig().getNanoCPUs()).isEqualTo(500_000_000L);
-    awaitSteps(
-        first,
-        "DeployStarted",
-        "validate",
-        "pull",
-        "create",
-        "start",
-        "health_gate",
-        "record",
-        "DeploySucceeded",
-        "switch",
-        "remove_old");
+    awaitSteps(first, DeployerTest.FIRST_BLUE_GREEN_STEPS);
     DeploySucceeded succeeded = h.deployEvents.of(DeploySucceeded.class).getFirst();
     assertThat(succeeded.spec()).isEqualTo(spec(app, v1, Strategy.BLUE_GREEN));
     assertThat(succeeded.containerId()).isEqualTo(blue);
@@ -491,18 +480,7 @@ class DeployerIT {
         assertThat(h.get(app, "/version")).isEqualTo("200 v1");
         assertThat(h.docker.inspectImageCmd(image).exec().getId())
             .isEqualTo(h.docker.inspectImageCmd(v1).exec().getId());
-        awaitSteps(
-            id,
-            "DeployStarted",
-            "validate",
-            "pull",
-            "create",
-            "start",
-            "health_gate",
-            "record",
-            "DeploySucceeded",
-            "switch",
-            "remove_old");
+        awaitSteps(id, DeployerTest.FIRST_BLUE_GREEN_STEPS);
       } finally {
         h.stopDeployer();
         for (Container c : h.containersOf(h.apps.getLast())) {

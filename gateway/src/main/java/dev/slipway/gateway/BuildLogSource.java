@@ -90,18 +90,16 @@ final class BuildLogSource implements SseSource {
       resumeEntry = null;
     }
     String prefix = entry.id() + ".";
-    int index = 0;
     int from = 0;
-    while (from <= lines.length()) {
+    for (int index = 0; ; index++) {
       int newline = lines.indexOf('\n', from);
       int end = newline < 0 ? lines.length() : newline;
       if (index > skipThrough) {
         client.event(prefix + index, "log", lines, from, end);
       }
       if (newline < 0) {
-        break;
+        return;
       }
-      index++;
       from = newline + 1;
     }
   }

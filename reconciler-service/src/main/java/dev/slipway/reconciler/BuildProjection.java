@@ -15,7 +15,6 @@ import dev.slipway.infra.json.IsoInstants;
 import dev.slipway.infra.json.Json;
 import dev.slipway.infra.redis.BuildHash;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -147,17 +146,21 @@ public final class BuildProjection {
   }
 
   /**
-   * The arguments the log script takes for a batch: two per line (seq, the line as JSON), in order.
+   * The arguments the log script takes for a batch: its first seq, its last seq, and its lines as
+   * JSON joined by {@code \n} (which a line's JSON never holds). Three arguments however many
+   * lines: Redis and its client handle one string, not two per line.
    */
   public static List<String> logArguments(BuildLogBatch batch) {
-    List<String> args = new ArrayList<>(batch.lines().size() * 2);
-    StringBuilder json = new StringBuilder(128);
-    for (LogLine line : batch.lines()) {
-      args.add(Long.toString(line.seq()));
-      json.setLength(0);
-      args.add(lineJson(line, json).toString());
+    List<LogLine> lines = batch.lines();
+    StringBuilder json = new StringBuilder(lines.size() * 128);
+    for (LogLine line : lines) {
+      if (!json.isEmpty()) {
+        json.append('\n');
+      }
+      lineJson(line, json);
     }
-    return args;
+    return List.of(
+        Long.toString(batch.firstSeq()), Long.toString(batch.lastSeq()), json.toString());
   }
 
   /**

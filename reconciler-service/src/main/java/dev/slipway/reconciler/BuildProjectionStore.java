@@ -61,7 +61,7 @@ public final class BuildProjectionStore {
   /** Appends a batch's new lines; the Future holds how many were new. */
   public Future<Long> append(BuildLogBatch batch) {
     String id = batch.buildId();
-    List<String> args = new ArrayList<>(1 + batch.lines().size() * 2);
+    List<String> args = new ArrayList<>(4);
     args.add(Integer.toString(config.buildLogMaxLines()));
     args.addAll(BuildProjection.logArguments(batch));
     return BuildScripts.LOG

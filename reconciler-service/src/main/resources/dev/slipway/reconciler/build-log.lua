@@ -4,7 +4,8 @@
 --
 -- KEYS[1] build hash, KEYS[2] build log stream
 -- ARGV[1] log stream max lines
--- ARGV[2..] two per line, in sequence order: seq, the line as JSON (one line of text)
+-- ARGV[2] the batch's first seq, ARGV[3] its last seq (its lines are numbered consecutively)
+-- ARGV[4] its lines as JSON (one line of text each) joined by '\n'
 -- Returns the number of lines appended.
 --
 -- H (hash fields), L (log entry fields), S (statuses), T (log entry types) and F (feed entry
@@ -21,21 +22,22 @@ if cur[2] then
 end
 local lastSeq = tonumber(cur[1]) or 0
 
-local lines = {}
-local first
-for i = 2, #ARGV, 2 do
-  local seq = tonumber(ARGV[i])
-  -- Lines already in (a redelivered or republished batch) are skipped.
-  if seq > lastSeq then
-    first = first or seq
-    lines[#lines + 1] = ARGV[i + 1]
-    lastSeq = seq
+local first, last, text = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+-- Lines already in (a redelivered or overlapping batch) are skipped.
+local appended = 0
+if last > lastSeq then
+  if first <= lastSeq then
+    local at = 0
+    for _ = first, lastSeq do
+      at = string.find(text, '\n', at + 1, true)
+    end
+    text = string.sub(text, at + 1)
+    first = lastSeq + 1
   end
-end
-if #lines > 0 then
-  redis.call('XADD', log, '*', L.type, T.log, L.first, first, L.last, lastSeq,
-    L.lines, table.concat(lines, '\n'))
-  redis.call('HSET', hash, H.last_seq, lastSeq)
+  appended = last - first + 1
+  lastSeq = last
+  redis.call('XADD', log, '*', L.type, T.log, L.first, first, L.last, last, L.lines, text)
+  redis.call('HSET', hash, H.last_seq, last)
 
   -- Keep about logMax lines: drop the oldest log entries whose lines all fall before the newest
   -- logMax. Phase entries stay (a build has a handful); the scan passes over them.
@@ -48,17 +50,17 @@ if #lines > 0 then
     end
     local keep = false
     for _, entry in ipairs(oldest) do
-      local fields, last = entry[2], nil
+      local fields, entryLast = entry[2], nil
       for j = 1, #fields, 2 do
         if fields[j] == L.last then
-          last = tonumber(fields[j + 1])
+          entryLast = tonumber(fields[j + 1])
         end
       end
-      if last and last > cutoff then
+      if entryLast and entryLast > cutoff then
         keep = true
         break
       end
-      if last then
+      if entryLast then
         redis.call('XDEL', log, entry[1])
       end
       from = '(' .. entry[1]
@@ -88,4 +90,4 @@ if terminal and cur[4] and lastSeq >= tonumber(cur[4]) then
   redis.call('XADD', log, '*', unpack(entry))
   redis.call('HSET', hash, H.log_complete, 'true')
 end
-return #lines
+return appended

@@ -138,22 +138,20 @@ class BuildProjectionTest {
   }
 
   @Test
-  @DisplayName("a log batch becomes seq and the line's event JSON per line, in order")
+  @DisplayName("a log batch becomes its first seq, last seq and lines as event JSON joined by \\n")
   void logArguments() {
-    assertThat(BuildProjection.logArguments(b.lines(7, 8, LogStream.STDERR)))
-        .containsExactly(
-            "7",
-            "{\"seq\":7,\"time\":\""
-                + BuildProjection.time(b.t0.plusMillis(7))
-                + "\",\"stream\":\"stderr\",\"text\":\""
-                + b.text(7).replace("\"", "\\\"")
-                + "\"}",
-            "8",
-            "{\"seq\":8,\"time\":\""
-                + BuildProjection.time(b.t0.plusMillis(8))
-                + "\",\"stream\":\"stderr\",\"text\":\""
-                + b.text(8).replace("\"", "\\\"")
-                + "\"}");
+    assertThat(BuildProjection.logArguments(b.lines(7, 9, LogStream.STDERR)))
+        .containsExactly("7", "9", json(7) + "\n" + json(8) + "\n" + json(9));
+  }
+
+  private String json(int seq) {
+    return "{\"seq\":"
+        + seq
+        + ",\"time\":\""
+        + BuildProjection.time(b.t0.plusMillis(seq))
+        + "\",\"stream\":\"stderr\",\"text\":\""
+        + b.text(seq).replace("\"", "\\\"")
+        + "\"}";
   }
 
   @Test

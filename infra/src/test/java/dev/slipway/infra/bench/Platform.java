@@ -54,6 +54,7 @@ final class Platform implements AutoCloseable {
             System.getProperty("bench.platform.gc", "-XX:+UseSerialGC"),
             "-Xms32m",
             "-Xmx512m",
+            "-XX:CompileThresholdScaling=0.25",
             "--enable-native-access=ALL-UNNAMED"));
     // e.g. -Dbench.platform.jvm=-XX:StartFlightRecording=filename=/tmp/platform.jfr to profile it
     String extraJvm = System.getProperty("bench.platform.jvm", "");

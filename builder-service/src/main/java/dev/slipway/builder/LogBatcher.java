@@ -20,13 +20,16 @@ import org.slf4j.LoggerFactory;
  * Numbers one build's output lines (contiguous from {@code firstSeq}) and publishes them in order
  * as {@link BuildLogBatch}es, one batch in flight at a time so order survives retries. A line that
  * arrives while nothing is in flight leaves at once (the producer does not linger either); lines
- * that arrive while a batch is in flight gather into the next one, up to {@value #MAX_LINES}. So a
- * quiet build's lines go out one by one with the least delay, and a chatty build's lines go out in
- * large batches at the rate Kafka acknowledges them.
+ * that arrive while a batch is in flight gather into the next one, up to {@value #MAX_LINES} lines
+ * and {@value #MAX_BATCH_BYTES} bytes as JSON at most. So a quiet build's lines go out one by one
+ * with the least delay, and a chatty build's lines go out in large batches at the rate Kafka
+ * acknowledges them, each well under Kafka's 1 MiB record limit even when every line is as long as
+ * a line can be ({@link LineSplitter#MAX_LINE}).
  *
  * <p>Lines come from any thread; publishing happens on the Vert.x context given. A build that
  * writes faster than Kafka takes its lines waits in {@link #line} (only on threads that may block)
- * instead of growing memory without bound.
+ * once {@value #HIGH_WATER} lines or {@value #HIGH_WATER_CHARS} characters are waiting, instead of
+ * growing memory without bound.
  *
  * <p>Before publishing seq numbers beyond what its claim has reserved, the batcher reserves a block
  * ahead in the claim, so a builder that takes the build over continues after every seq this one may
@@ -37,8 +40,16 @@ final class LogBatcher implements LogSink {
   private static final Logger log = LoggerFactory.getLogger(LogBatcher.class);
 
   static final int MAX_LINES = 1000;
+
+  /**
+   * A batch's size as JSON at most, by {@link #jsonBound}: half of what a Kafka producer and broker
+   * accept by default (1 MiB), leaving room for the event's envelope and headers.
+   */
+  static final int MAX_BATCH_BYTES = 512 * 1024;
+
   static final long RESERVE_AHEAD = 20_000;
   private static final int HIGH_WATER = 20_000;
+  private static final long HIGH_WATER_CHARS = 4L * 1024 * 1024;
 
   /** The claim was taken over: this builder must stop publishing. */
   static final class ClaimLost extends RuntimeException {
@@ -56,6 +67,7 @@ final class LogBatcher implements LogSink {
 
   // Guarded by this: filled by any thread, emptied on the context.
   private final ArrayDeque<LogLine> pending = new ArrayDeque<>();
+  private long pendingChars;
   private long nextSeq;
   private boolean wakePending;
   private boolean closed;
@@ -103,7 +115,7 @@ final class LogBatcher implements LogSink {
         return;
       }
       if (!Context.isOnEventLoopThread()) {
-        while (pending.size() >= HIGH_WATER && !closed) {
+        while ((pending.size() >= HIGH_WATER || pendingChars >= HIGH_WATER_CHARS) && !closed) {
           try {
             wait(100);
           } catch (InterruptedException e) {
@@ -113,6 +125,7 @@ final class LogBatcher implements LogSink {
         }
       }
       pending.add(new LogLine(nextSeq++, Instant.now(), stream, safe));
+      pendingChars += safe.length();
       wake = !wakePending;
       wakePending = true;
     }
@@ -153,6 +166,7 @@ final class LogBatcher implements LogSink {
     synchronized (this) {
       closed = true;
       pending.clear();
+      pendingChars = 0;
       notifyAll();
     }
     context.runOnContext(v -> fail(new IllegalStateException("log batcher closed")));
@@ -176,8 +190,15 @@ final class LogBatcher implements LogSink {
     }
     List<LogLine> batch = new ArrayList<>(MAX_LINES);
     synchronized (this) {
+      long bytes = 0;
       while (batch.size() < MAX_LINES && !pending.isEmpty()) {
-        batch.add(pending.poll());
+        bytes += jsonBound(pending.peek());
+        if (bytes > MAX_BATCH_BYTES && !batch.isEmpty()) {
+          break;
+        }
+        LogLine line = pending.poll();
+        pendingChars -= line.text().length();
+        batch.add(line);
       }
       notifyAll();
     }
@@ -238,6 +259,7 @@ final class LogBatcher implements LogSink {
                   }
                   for (int i = batch.size() - 1; i >= 0; i--) {
                     pending.addFirst(batch.get(i));
+                    pendingChars += batch.get(i).text().length();
                   }
                 }
                 long delay = retryDelay;
@@ -251,6 +273,15 @@ final class LogBatcher implements LogSink {
                     });
               }
             });
+  }
+
+  /**
+   * The most bytes {@code line} can take in a batch's JSON: its seq, time and stream fields (under
+   * 128 bytes), and six bytes per character of text, since a control character such as a terminal
+   * colour's ESC is written as a six-character escape and nothing takes more.
+   */
+  static int jsonBound(LogLine line) {
+    return 128 + 6 * line.text().length();
   }
 
   private void fail(Throwable cause) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.slipway.infra.events.BuildLog.BuildLogBatch;
 import dev.slipway.infra.events.LogLine;
 import dev.slipway.infra.events.LogStream;
+import dev.slipway.infra.json.Json;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -81,6 +82,32 @@ class LogBatcherTest {
     assertThat(published.stream().flatMap(b -> b.lines().stream()).map(LogLine::seq))
         .containsExactlyElementsOf(LongStream.rangeClosed(1, 1500).boxed().toList());
     assertThat(reservations).isNotEmpty().allSatisfy(r -> assertThat(r).isGreaterThan(0));
+  }
+
+  @Test
+  @DisplayName(
+      "a burst of the longest lines goes out in batches within MAX_BATCH_BYTES as JSON, also when"
+          + " every character is escaped")
+  void longLines() throws Exception {
+    LogBatcher logs = batcher(1, this::accept, this::reserve);
+    String escaped = "\u001b".repeat(LineSplitter.MAX_LINE);
+    String plain = "x".repeat(LineSplitter.MAX_LINE);
+    // Handed in during one turn of the context, so all 300 wait for the same first batch.
+    context.runOnContext(
+        v -> {
+          for (int i = 0; i < 300; i++) {
+            logs.line(LogStream.STDOUT, i % 2 == 0 ? escaped : plain);
+          }
+        });
+
+    assertThat(logs.drain().await(10, TimeUnit.SECONDS)).isEqualTo(300);
+    assertThat(published)
+        .hasSizeGreaterThan(20)
+        .allSatisfy(
+            b ->
+                assertThat(Json.toBytes(b).length).isLessThanOrEqualTo(LogBatcher.MAX_BATCH_BYTES));
+    assertThat(published.stream().flatMap(b -> b.lines().stream()).map(LogLine::seq))
+        .containsExactlyElementsOf(LongStream.rangeClosed(1, 300).boxed().toList());
   }
 
   @Test

@@ -51,8 +51,8 @@ class LogBatcherIT {
               batch -> publisher.publish(topics.buildLogs(), buildId, batch),
               upTo -> Future.succeededFuture(true),
               new Redactor());
-      // Handed in during one turn of the context: all of them wait for the first batch, about
-      // 5 MB as JSON, five times what Kafka takes in one record.
+      // Handed in during one turn of the context: all of them wait for the first batch, over 7 MB
+      // as JSON (escapes take 6 bytes, é 2, € 3), seven times what Kafka takes in one record.
       context.runOnContext(v -> texts.forEach(text -> logs.line(LogStream.STDOUT, text)));
 
       assertThat(logs.drain().await(30, TimeUnit.SECONDS)).isEqualTo(texts.size());

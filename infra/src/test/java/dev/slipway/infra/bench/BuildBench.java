@@ -13,10 +13,7 @@ import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.GitServer;
 import dev.slipway.infra.testing.RedisServer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -467,22 +464,13 @@ public final class BuildBench {
     // The SSE id is the Redis stream id, whose first part is when the reconciler appended the
     // line: it splits the latency into builder→Kafka→reconciler→Redis and Redis→gateway→client.
     List<Double> toRedis = new ArrayList<>();
-    HttpRequest request =
-        HttpRequest.newBuilder(
-                platform.uri("/api/v1/builds/" + id + "/logs?access_token=" + Platform.TOKEN))
-            .header("accept", "text/event-stream")
-            .build();
-    HttpResponse<InputStream> response =
-        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    if (response.statusCode() != 200) {
-      throw new IllegalStateException("SSE answered " + response.statusCode());
-    }
     Instant first = null;
     Instant last = null;
     String traceFile = System.getProperty("bench.logTrace");
     StringBuilder trace = traceFile == null ? null : new StringBuilder();
-    try (BufferedReader reader =
-        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+    try (SseSocket reader =
+        SseSocket.open(
+            platform.uri("/api/v1/builds/" + id + "/logs?access_token=" + Platform.TOKEN))) {
       String event = null;
       long appendedMs = 0;
       String line;

@@ -81,7 +81,7 @@ public final class BuildBench {
    */
   private static final boolean VERBOSE = Boolean.getBoolean("bench.verbose");
 
-  // HTTP/1.1 as a browser's EventSource uses over plain http (no h2c upgrade).
+  // For submitting builds; the log stream is read with SseSocket.
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final Map<String, BuildEvent> terminal = new ConcurrentHashMap<>();

@@ -52,7 +52,7 @@ public final class BuildBench {
 
   private static final int ROUNDS = Integer.getInteger("bench.rounds", 8);
   private static final int QUEUED = Integer.getInteger("bench.queued", 50);
-  private static final int LOG_LINES = 10_000;
+  private static final int LOG_LINES = Integer.getInteger("bench.logLines", 10_000);
 
   /** Lines per second of the paced log build, printed in groups of 20. */
   private static final int LOG_RATE = Integer.getInteger("bench.logRate", 1000);

@@ -7,10 +7,13 @@ import com.github.dockerjava.api.command.PullImageResultCallback;
 import dev.slipway.builder.BuilderModule;
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
+import dev.slipway.infra.events.EventTypes;
+import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.launcher.ServiceRunner;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.GitServer;
+import dev.slipway.infra.testing.Kcat;
 import dev.slipway.infra.testing.LocalRegistry;
 import dev.slipway.reconciler.ReconcilerModule;
 import io.vertx.core.json.JsonObject;
@@ -24,9 +27,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -193,6 +199,86 @@ class PipelineIT {
     assertThat(docker.inspectImageCmd(image + "@" + digest).exec().getConfig().getLabels())
         .containsEntry("version", "1.4")
         .containsEntry("dev.slipway.build", id);
+  }
+
+  @Test
+  @DisplayName(
+      "a stock consumer outside the JVM (kcat) reads the build's events with ce_id, ce_type,"
+          + " ce_source, ce_subject and ce_time headers and JSON data, and its log lines in order")
+  void stockConsumer() throws Exception {
+    GitServer.Repo repo = git.createRepo("kcat-" + UUID.randomUUID().toString().substring(0, 6));
+    repo.write(
+            "Dockerfile",
+            String.join(
+                "\n",
+                "FROM " + base,
+                "RUN i=1; while [ $i -le 5 ]; do echo kcat line $i; i=$((i+1)); done",
+                ""))
+        .commit("kcat");
+    String image = "slipway-it/kcat-" + UUID.randomUUID().toString().substring(0, 6);
+    images.add(image);
+    HttpResponse<String> accepted =
+        send(
+            "POST",
+            "/api/v1/builds",
+            new JsonObject().put("repository", repo.url()).put("image", image));
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+    String id = new JsonObject(accepted.body()).getString("id");
+    List<String[]> streamed = sse("/api/v1/builds/" + id + "/logs?access_token=" + TOKEN);
+    assertThat(new JsonObject(streamed.getLast()[1]).getString("status")).isEqualTo("succeeded");
+
+    // The terminal event comes after every other event and log line of the build: once the SSE
+    // stream has ended, both topics hold the whole build.
+    String bootstrap = runner.config().kafkaBootstrapServers().orElseThrow();
+    TopicSet topics = TopicSet.withPrefix(runner.config().topicPrefix());
+    List<Kcat.Record> events =
+        Kcat.read(bootstrap, topics.buildEvents().name()).stream()
+            .filter(r -> id.equals(r.key()))
+            .toList();
+    assertThat(events)
+        .extracting(r -> r.headers().get("ce_type"))
+        .containsSubsequence(
+            EventTypes.BUILD_QUEUED,
+            EventTypes.BUILD_STARTED,
+            EventTypes.BUILD_PHASE_CHANGED,
+            EventTypes.BUILD_SUCCEEDED);
+    Set<String> ids = new HashSet<>();
+    for (Kcat.Record event : events) {
+      Map<String, String> headers = event.headers();
+      assertThat(headers)
+          .as("headers of %s", event.value())
+          .containsEntry("ce_specversion", "1.0")
+          .containsEntry("ce_source", "/slipway/builder")
+          .containsEntry("ce_subject", id)
+          .containsEntry("content-type", "application/json");
+      assertThat(headers.get("ce_type")).startsWith("dev.slipway.build.");
+      assertThat(ids.add(headers.get("ce_id"))).as("ce_id unique").isTrue();
+      assertThat(Instant.parse(headers.get("ce_time"))).isAfter(Instant.now().minusSeconds(600));
+      assertThat(new JsonObject(event.value()).getString("build_id")).isEqualTo(id);
+    }
+    JsonObject succeeded = new JsonObject(events.getLast().value());
+    assertThat(succeeded.getString("image_id")).startsWith("sha256:");
+
+    List<Long> seqs = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    for (Kcat.Record batch : Kcat.read(bootstrap, topics.buildLogs().name())) {
+      if (!id.equals(batch.key())) {
+        continue;
+      }
+      assertThat(batch.headers())
+          .containsEntry("ce_type", EventTypes.BUILD_LOG_BATCH)
+          .containsEntry("ce_subject", id);
+      for (Object line : new JsonObject(batch.value()).getJsonArray("lines")) {
+        seqs.add(((JsonObject) line).getLong("seq"));
+        texts.add(((JsonObject) line).getString("text"));
+      }
+    }
+    assertThat(seqs).hasSize(succeeded.getInteger("log_lines"));
+    for (int i = 0; i < seqs.size(); i++) {
+      assertThat(seqs.get(i)).isEqualTo(i + 1L);
+    }
+    assertThat(texts.stream().filter(t -> t.startsWith("kcat line ")).toList())
+        .containsExactly("kcat line 1", "kcat line 2", "kcat line 3", "kcat line 4", "kcat line 5");
   }
 
   private HttpResponse<String> send(String method, String path, JsonObject body) throws Exception {

@@ -56,6 +56,9 @@ final class Platform implements AutoCloseable {
             "-Xmx512m",
             "-XX:CompileThresholdScaling=0.25",
             "--enable-native-access=ALL-UNNAMED"));
+    if ("root".equals(System.getProperty("user.name"))) {
+      command.addAll(List.of("-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=19"));
+    }
     // e.g. -Dbench.platform.jvm=-XX:StartFlightRecording=filename=/tmp/platform.jfr to profile it
     String extraJvm = System.getProperty("bench.platform.jvm", "");
     if (!extraJvm.isBlank()) {

@@ -55,6 +55,7 @@ final class Platform implements AutoCloseable {
             "-Xms32m",
             "-Xmx512m",
             "-XX:CompileThresholdScaling=0.25",
+            "-XX:SweeperThreshold=50",
             "--enable-native-access=ALL-UNNAMED"));
     if ("root".equals(System.getProperty("user.name"))) {
       command.addAll(List.of("-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=19"));

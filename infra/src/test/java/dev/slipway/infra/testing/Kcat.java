@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,24 +59,25 @@ public final class Kcat {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start " + kcat, e);
     }
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> text(process, false));
     CompletableFuture<String> errors = CompletableFuture.supplyAsync(() -> text(process, true));
-    String out = text(process, false);
     try {
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("kcat did not reach the end of " + topic + " in 60 s");
+        throw new IllegalStateException(
+            "kcat did not reach the end of " + topic + " in 60 s (is the broker up?)");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while kcat read " + topic, e);
     } finally {
-      FixtureSupport.stop(process, java.time.Duration.ofSeconds(5));
+      FixtureSupport.stop(process, Duration.ofSeconds(5));
     }
     if (process.exitValue() != 0) {
       throw new IllegalStateException(
           "kcat exited with " + process.exitValue() + " reading " + topic + ": " + errors.join());
     }
     List<Record> records = new ArrayList<>();
-    for (String line : out.split("\n")) {
+    for (String line : out.join().split("\n")) {
       if (!line.isEmpty()) {
         records.add(parse(line));
       }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,7 @@ public final class BuildCommandVerticle extends VerticleBase {
   private EventConsumer<BuildCommand> consumer;
   private BuildClaims claims;
   private BuildJob.Deps deps;
+  private WorkDirs workDirs;
   private boolean stopping;
 
   public BuildCommandVerticle(
@@ -71,6 +73,16 @@ public final class BuildCommandVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    return vertx
+        .executeBlocking(() -> WorkDirs.open(config.workDir()))
+        .compose(
+            dirs -> {
+              workDirs = dirs;
+              return startConsuming();
+            });
+  }
+
+  private Future<?> startConsuming() {
     TopicSet topics = TopicSet.withPrefix(slipway.topicPrefix());
     claims =
         new BuildClaims(
@@ -86,7 +98,8 @@ public final class BuildCommandVerticle extends VerticleBase {
             new GitUrlPolicy(slipway.gitSchemes(), config.gitDenyHosts()),
             new GitCloner(config.gitTimeout()),
             new DockerImages(docker),
-            credentials);
+            credentials,
+            workDirs);
     deps =
         new BuildJob.Deps(
             vertx,
@@ -103,7 +116,13 @@ public final class BuildCommandVerticle extends VerticleBase {
             slipway.requireKafka(),
             topics.buildCommands(),
             Options.of(GROUP, slipway.instanceId() + "-builder", Ordering.NONE)
-                .withMaxInFlight(MAX_IN_FLIGHT, MAX_IN_FLIGHT * 2),
+                .withMaxInFlight(MAX_IN_FLIGHT, MAX_IN_FLIGHT * 2)
+                // A builder that died holds its partitions, and the builds waiting on them, until
+                // its session times out (Kafka's default: 45 s): keep that short.
+                .withKafka(
+                    Map.of(
+                        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000)),
             this::handle);
     log.info(
         "builder starting builder={} concurrency={} leaseMs={} maxAttempts={}",
@@ -146,8 +165,17 @@ public final class BuildCommandVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
-    Future<Void> stopped = consumer.stop(STOP_TIMEOUT);
+    Future<Void> stopped =
+        consumer == null ? Future.succeededFuture() : consumer.stop(STOP_TIMEOUT);
     List.copyOf(jobs.values()).forEach(BuildJob::abort);
-    return stopped;
+    return stopped.eventually(
+        () ->
+            workDirs == null
+                ? Future.succeededFuture()
+                : vertx.executeBlocking(
+                    () -> {
+                      workDirs.close();
+                      return null;
+                    }));
   }
 }

@@ -42,6 +42,7 @@ final class BuildPipeline {
   private final GitCloner cloner;
   private final DockerImages images;
   private final RegistryAuthLookup credentials;
+  private final WorkDirs workDirs;
 
   BuildPipeline(
       BuilderConfig config,
@@ -49,8 +50,10 @@ final class BuildPipeline {
       GitUrlPolicy policy,
       GitCloner cloner,
       DockerImages images,
-      RegistryAuthLookup credentials) {
+      RegistryAuthLookup credentials,
+      WorkDirs workDirs) {
     this.config = config;
+    this.workDirs = workDirs;
     this.rules = rules;
     this.policy = policy;
     this.cloner = cloner;
@@ -221,12 +224,11 @@ final class BuildPipeline {
 
   private Path createWorkDir(String buildId) {
     try {
-      Files.createDirectories(config.workDir());
-      return Files.createTempDirectory(config.workDir(), "slipway-build-" + buildId + "-");
+      return workDirs.newBuildDir(buildId);
     } catch (IOException e) {
       throw new BuildFailure(
           BuildFailureReason.INTERNAL_ERROR,
-          "cannot create a work directory under " + config.workDir() + ": " + e.getMessage(),
+          "cannot create a work directory under " + workDirs.dir() + ": " + e.getMessage(),
           e);
     }
   }

@@ -24,6 +24,9 @@ import dev.slipway.infra.testing.GitServer;
 import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Vertx;
+import java.io.File;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -161,6 +165,39 @@ class BuilderFailoverIT {
   }
 
   @Test
+  @DisplayName(
+      "a builder process killed with SIGKILL mid-build loses the build to another one, which runs"
+          + " attempt 2 to success and removes the clone the dead one left")
+  void killedProcess() throws Exception {
+    BuildRequested request = slowBuild();
+    Process child = builderProcess("builder-a");
+    try {
+      submit(request);
+      awaitStepStarted(request.buildId(), 1);
+      List<Path> clones = clones();
+      assertThat(clones).as("the running build's clone").hasSize(1);
+
+      child.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up
+      assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(clones.getFirst()).as("nothing removed the dead builder's clone yet").exists();
+
+      builder("builder-b");
+      assertThat(clones.getFirst()).as("removed when the next builder started").doesNotExist();
+      awaitVerdict(request.buildId(), BuildSucceeded.class);
+    } finally {
+      child.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+    }
+    List<BuildEvent> events = reader.events(request.buildId());
+    assertThat(events.stream().filter(BuildStarted.class::isInstance))
+        .extracting(e -> ((BuildStarted) e).builder() + "#" + ((BuildStarted) e).attempt())
+        .containsExactly("builder-a#1", "builder-b#2");
+    assertThat(events.stream().filter(BuildEvent::terminal)).hasSize(1);
+    assertThat(reader.lines(request.buildId()))
+        .extracting(LogLine::text)
+        .contains("builder builder-a stopped responding; retrying (attempt 2)");
+  }
+
+  @Test
   @DisplayName("a build that loses its builder on the last allowed attempt fails as builder_lost")
   void lostTwice() throws Exception {
     BuildRequested request = slowBuild();
@@ -200,6 +237,30 @@ class BuilderFailoverIT {
     BuilderHarness harness = BuilderHarness.start(env, new InMemoryRegistryAuthLookup());
     builders.add(harness);
     return harness;
+  }
+
+  /** Runs the builder service's {@code Main} in a JVM of its own, as in production. */
+  private Process builderProcess(String instance) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    ProcessBuilder process =
+        new ProcessBuilder(java, "-Xmx256m", "-cp", classpath, Main.class.getName());
+    process.environment().putAll(BuilderHarness.env(topicPrefix, keyPrefix, instance, workDir));
+    process.environment().put("SLIPWAY_BUILDER_LEASE_MS", "1500");
+    process.environment().put("SLIPWAY_BUILDER_MAX_ATTEMPTS", "2");
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      process.environment().put("SLIPWAY_HTTP_PORT", String.valueOf(free.getLocalPort()));
+    }
+    File log = Path.of("target", "killed-builder-" + topicPrefix + "log").toFile();
+    return process.redirectErrorStream(true).redirectOutput(log).start();
+  }
+
+  /** The clone directories of running builds: inside each builder's own directory. */
+  private static List<Path> clones() throws Exception {
+    try (Stream<Path> files = Files.walk(workDir, 2)) {
+      return files.filter(p -> p.getNameCount() - workDir.getNameCount() == 2).toList();
+    }
   }
 
   /** Stops a builder without letting its build finish: it is abandoned mid-step. */

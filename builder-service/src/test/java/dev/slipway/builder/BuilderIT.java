@@ -661,9 +661,16 @@ class BuilderIT {
     }
   }
 
+  /** What builds left: anything in the work dir but the builder's own directory and its lock. */
   private static List<Path> listWorkDir() throws IOException {
-    try (var files = Files.list(workDir)) {
-      return files.collect(Collectors.toList());
+    try (var files = Files.walk(workDir, 2)) {
+      return files
+          .filter(p -> !p.equals(workDir))
+          .filter(
+              p ->
+                  p.getNameCount() - workDir.getNameCount() == 2
+                      || !p.getFileName().toString().startsWith(WorkDirs.PREFIX))
+          .collect(Collectors.toList());
     }
   }
 

@@ -19,12 +19,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("The launcher with the gateway on the real Kafka, Redis and Docker engine")
 class LauncherIT {
@@ -60,8 +60,7 @@ class LauncherIT {
 
   @Test
   @DisplayName("GET /health reports Kafka, Redis and Docker up, and 404s are problem+json")
-  void healthUp() throws Exception {
-    Path dataDir = Files.createTempDirectory("slipway-launcher");
+  void healthUp(@TempDir Path dataDir) throws Exception {
     SlipwayConfig config = config(dataDir, RedisServer.url());
     try (ServiceRunner runner =
         ServiceRunner.start(config, List.of(new NeedsDocker(), new GatewayModule()), true)) {
@@ -84,8 +83,7 @@ class LauncherIT {
 
   @Test
   @DisplayName("readiness turns 503 and names Redis when Redis stops answering")
-  void healthDown() throws Exception {
-    Path dataDir = Files.createTempDirectory("slipway-launcher");
+  void healthDown(@TempDir Path dataDir) throws Exception {
     // A Redis of its own, so stopping it does not disturb other tests.
     try (RedisServer.Instance redis = RedisServer.startPrivate()) {
       SlipwayConfig config = config(dataDir, redis.url());

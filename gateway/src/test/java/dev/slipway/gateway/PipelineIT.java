@@ -25,7 +25,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +39,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole build pipeline in one JVM, as {@code infra/slipway up} runs it: the gateway, the
@@ -50,6 +51,7 @@ class PipelineIT {
   private static final String TOKEN = "pipeline-token-" + UUID.randomUUID();
   private static final String PASSWORD = "canary-" + UUID.randomUUID();
 
+  @TempDir static Path dataDir;
   private static GitServer git;
   private static LocalRegistry registry;
   private static ServiceRunner runner;
@@ -66,10 +68,7 @@ class PipelineIT {
     registry = LocalRegistry.startWithAuth("ci", PASSWORD);
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     Map<String, String> env =
-        GatewayFixture.platformEnv(
-            Files.createTempDirectory("slipway-pipeline"),
-            "pipeline-" + suffix + ".",
-            TOKEN + ":write");
+        GatewayFixture.platformEnv(dataDir, "pipeline-" + suffix + ".", TOKEN + ":write");
     env.put("SLIPWAY_GIT_SCHEMES", "http");
     SlipwayConfig config = SlipwayConfig.from(new Env(env));
     runner =

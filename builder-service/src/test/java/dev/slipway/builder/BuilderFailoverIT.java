@@ -148,20 +148,7 @@ class BuilderFailoverIT {
     builder("builder-b");
     BuildSucceeded done = awaitVerdict(request.buildId(), BuildSucceeded.class);
 
-    List<BuildEvent> events = reader.events(request.buildId());
-    assertThat(events.stream().filter(BuildQueued.class::isInstance)).hasSize(1);
-    assertThat(events.stream().filter(BuildStarted.class::isInstance))
-        .extracting(e -> ((BuildStarted) e).builder() + "#" + ((BuildStarted) e).attempt())
-        .containsExactly("builder-a#1", "builder-b#2");
-    assertThat(events.stream().filter(BuildEvent::terminal)).hasSize(1);
-
-    List<LogLine> lines = reader.lines(request.buildId());
-    assertThat(lines)
-        .filteredOn(l -> l.stream() == LogStream.SYSTEM)
-        .extracting(LogLine::text)
-        .contains("builder builder-a stopped responding; retrying (attempt 2)");
-    assertSeqsIncrease(lines);
-    assertThat(done.logLines()).isEqualTo(lines.getLast().seq());
+    assertTakenOverByB(request.buildId(), done);
   }
 
   @Test
@@ -183,18 +170,10 @@ class BuilderFailoverIT {
 
       builder("builder-b");
       assertThat(clones.getFirst()).as("removed when the next builder started").doesNotExist();
-      awaitVerdict(request.buildId(), BuildSucceeded.class);
+      assertTakenOverByB(request.buildId(), awaitVerdict(request.buildId(), BuildSucceeded.class));
     } finally {
       child.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
     }
-    List<BuildEvent> events = reader.events(request.buildId());
-    assertThat(events.stream().filter(BuildStarted.class::isInstance))
-        .extracting(e -> ((BuildStarted) e).builder() + "#" + ((BuildStarted) e).attempt())
-        .containsExactly("builder-a#1", "builder-b#2");
-    assertThat(events.stream().filter(BuildEvent::terminal)).hasSize(1);
-    assertThat(reader.lines(request.buildId()))
-        .extracting(LogLine::text)
-        .contains("builder builder-a stopped responding; retrying (attempt 2)");
   }
 
   @Test
@@ -312,6 +291,27 @@ class BuilderFailoverIT {
             .until(() -> reader.terminal(buildId), e -> e != null);
     assertThat(verdict).as("verdict; log: %s", reader.texts(buildId)).isInstanceOf(type);
     return type.cast(verdict);
+  }
+
+  /**
+   * builder-a ran attempt 1 and lost it, builder-b ran attempt 2 to the one verdict and said why in
+   * the log, and the log is whole.
+   */
+  private static void assertTakenOverByB(String buildId, BuildSucceeded done) {
+    List<BuildEvent> events = reader.events(buildId);
+    assertThat(events.stream().filter(BuildQueued.class::isInstance)).hasSize(1);
+    assertThat(events.stream().filter(BuildStarted.class::isInstance))
+        .extracting(e -> ((BuildStarted) e).builder() + "#" + ((BuildStarted) e).attempt())
+        .containsExactly("builder-a#1", "builder-b#2");
+    assertThat(events.stream().filter(BuildEvent::terminal)).hasSize(1);
+
+    List<LogLine> lines = reader.lines(buildId);
+    assertThat(lines)
+        .filteredOn(l -> l.stream() == LogStream.SYSTEM)
+        .extracting(LogLine::text)
+        .contains("builder builder-a stopped responding; retrying (attempt 2)");
+    assertSeqsIncrease(lines);
+    assertThat(done.logLines()).isEqualTo(lines.getLast().seq());
   }
 
   /** Seqs never repeat and only grow, across attempts too (attempts may leave a gap). */

@@ -43,6 +43,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("A build whose builder stops is taken over or fails, never left running")
 class BuilderFailoverIT {
@@ -51,6 +52,10 @@ class BuilderFailoverIT {
 
   private static String baseImage;
   private static Path workDir;
+
+  /** The builder process's temp dir. */
+  @TempDir Path childTmp;
+
   private static GitServer git;
   private static TopicSet topics;
   private static String topicPrefix;
@@ -224,7 +229,14 @@ class BuilderFailoverIT {
     String classpath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     ProcessBuilder process =
-        new ProcessBuilder(java, "-Xmx256m", "-cp", classpath, Main.class.getName());
+        new ProcessBuilder(
+            java,
+            "-Xmx256m",
+            // What the JVM leaves in its temp dir when killed (Vert.x's file cache) goes too.
+            "-Djava.io.tmpdir=" + childTmp,
+            "-cp",
+            classpath,
+            Main.class.getName());
     process.environment().putAll(BuilderHarness.env(topicPrefix, keyPrefix, instance, workDir));
     process.environment().put("SLIPWAY_BUILDER_LEASE_MS", "1500");
     process.environment().put("SLIPWAY_BUILDER_MAX_ATTEMPTS", "2");

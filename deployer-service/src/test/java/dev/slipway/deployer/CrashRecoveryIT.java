@@ -31,6 +31,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The deployer runs as a process of its own ({@code Main}), is killed with SIGKILL in the middle of
@@ -46,6 +47,9 @@ class CrashRecoveryIT {
 
   private Harness h;
   private Process child;
+
+  /** The child JVM's temp dir: what a killed JVM leaves there (Vert.x's file cache) goes too. */
+  @TempDir Path childTmp;
 
   @BeforeAll
   static void images() {
@@ -204,7 +208,9 @@ class CrashRecoveryIT {
     String java = ProcessHandle.current().info().command().orElse("java");
     String classpath =
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", classpath));
+    List<String> command =
+        new ArrayList<>(
+            List.of(java, "-Xmx256m", "-Djava.io.tmpdir=" + childTmp, "-cp", classpath));
     command.add(Main.class.getName());
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(h.env());

@@ -52,10 +52,6 @@ class BuilderFailoverIT {
 
   private static String baseImage;
   private static Path workDir;
-
-  /** The builder process's temp dir. */
-  @TempDir Path childTmp;
-
   private static GitServer git;
   private static TopicSet topics;
   private static String topicPrefix;
@@ -66,6 +62,11 @@ class BuilderFailoverIT {
 
   private final List<BuilderHarness> builders = new ArrayList<>();
   private final List<String> buildIds = new ArrayList<>();
+
+  /**
+   * The builder process's temp dir: what a killed JVM leaves there (Vert.x's file cache) goes too.
+   */
+  @TempDir Path childTmp;
 
   @BeforeAll
   static void startAll() throws Exception {
@@ -232,7 +233,6 @@ class BuilderFailoverIT {
         new ProcessBuilder(
             java,
             "-Xmx256m",
-            // What the JVM leaves in its temp dir when killed (Vert.x's file cache) goes too.
             "-Djava.io.tmpdir=" + childTmp,
             "-cp",
             classpath,

@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -513,7 +514,11 @@ public final class BuildBench {
     }
     if (trace != null) {
       // Each line: when it was read (ms, mod 100 s), builder → Redis ms, builder → client ms.
-      Files.writeString(Path.of(traceFile + (rate > 0 ? ".paced" : ".burst")), trace);
+      Files.writeString(
+          Path.of(traceFile),
+          "# " + id + (rate > 0 ? " paced\n" : " burst\n") + trace,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     }
     Map<String, Long> threadsAfter = platform.cpuByThreadMs();
     long compilerMs = compilerMs(threadsBefore, threadsAfter);

@@ -186,12 +186,9 @@ public final class ApiVerticle extends VerticleBase {
     String id = ctx.pathParam("id");
     String resumeAfter = lastEventId(ctx);
     return builds
-        .exists(id)
+        .logFollowable(id)
         .compose(
-            exists -> {
-              if (!exists) {
-                return Future.failedFuture(Problem.notFound("no build " + id).exception());
-              }
+            v -> {
               new SseClient(
                       vertx,
                       ctx,

@@ -92,6 +92,10 @@ final class BuildViews {
       timings.put("duration_ms", Duration.between(started, finished).toMillis());
     }
     json.put("timings", timings);
+    String logExpiresAt = merged.get(BuildHash.LOG_EXPIRES_AT);
+    if (logExpiresAt != null && logExpiresAt.matches("[0-9]{1,15}")) {
+      json.put("log_expires_at", Instant.ofEpochMilli(Long.parseLong(logExpiresAt)).toString());
+    }
     json.put("links", links(id));
     return json;
   }

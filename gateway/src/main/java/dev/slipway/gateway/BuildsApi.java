@@ -307,15 +307,43 @@ final class BuildsApi {
             });
   }
 
-  /** Whether anything is known of the build: its projection, its request or its log. */
-  Future<Boolean> exists(String id) {
+  /**
+   * Fails with a 404 problem when there is no such build, and with a 410 one when its log stream
+   * was removed after the log retention; succeeds when the log can be followed.
+   */
+  Future<Void> logFollowable(String id) {
     return redis
         .batch(
             List.of(
                 Request.cmd(Command.EXISTS).arg(keys.build(id)),
                 Request.cmd(Command.EXISTS).arg(keys.buildRequest(id)),
-                Request.cmd(Command.EXISTS).arg(keys.buildLog(id))))
-        .map(replies -> replies.stream().anyMatch(r -> r != null && r.toLong() > 0));
+                Request.cmd(Command.EXISTS).arg(keys.buildLog(id)),
+                Request.cmd(Command.HGET).arg(keys.build(id)).arg(BuildHash.LOG_EXPIRES_AT)))
+        .compose(
+            replies -> {
+              boolean log = replies.get(2).toLong() > 0;
+              if (!log && replies.get(0).toLong() == 0 && replies.get(1).toLong() == 0) {
+                return Future.failedFuture(Problem.notFound("no build " + id).exception());
+              }
+              Response expiresAt = replies.get(3);
+              if (!log
+                  && expiresAt != null
+                  && Long.parseLong(expiresAt.toString()) <= System.currentTimeMillis()) {
+                String at = Instant.ofEpochMilli(Long.parseLong(expiresAt.toString())).toString();
+                return Future.failedFuture(
+                    Problem.gone(
+                            "the log of build "
+                                + id
+                                + " was removed at "
+                                + at
+                                + ", when its retention after the build ended ran out"
+                                + " (SLIPWAY_BUILD_LOG_RETENTION); GET /api/v1/builds/"
+                                + id
+                                + " still has its status and result")
+                        .exception());
+              }
+              return Future.succeededFuture();
+            });
   }
 
   // ---------------------------------------------------------------- POST .../{id}/cancel

@@ -47,6 +47,10 @@ public record Problem(
     return new Problem(404, "Not Found", detail, null);
   }
 
+  public static Problem gone(String detail) {
+    return new Problem(410, "Gone", detail, null);
+  }
+
   public static Problem conflict(String detail) {
     return new Problem(409, "Conflict", detail, null);
   }

@@ -383,4 +383,47 @@ class BuildLogStreamIT {
     assertThat(badId.statusCode()).isEqualTo(400);
     assertThat(json(badId).getString("field")).isEqualTo("Last-Event-ID");
   }
+
+  @Test
+  @DisplayName(
+      "a finished build whose log went after its retention answers 410 naming the setting, and"
+          + " the build itself still answers with when its log went")
+  void logGoneAfterRetention() throws Exception {
+    String build = newBuild();
+    new Projection(gw).build(build, "succeeded", null);
+    Instant expired = Instant.now().minusSeconds(60);
+    gw.redis(
+        Request.cmd(Command.HSET)
+            .arg(gw.keys.build(build))
+            .arg(BuildHash.LOG_EXPIRES_AT)
+            .arg(expired.toEpochMilli()));
+
+    HttpResponse<String> gone = gw.get("/api/v1/builds/" + build + "/logs", READ_TOKEN);
+    assertThat(gone.statusCode()).isEqualTo(410);
+    assertThat(gone.headers().firstValue("content-type")).hasValue("application/problem+json");
+    assertThat(json(gone).getString("detail"))
+        .contains(
+            build,
+            "SLIPWAY_BUILD_LOG_RETENTION",
+            Instant.ofEpochMilli(expired.toEpochMilli()).toString());
+
+    HttpResponse<String> summary = gw.get("/api/v1/builds/" + build, READ_TOKEN);
+    assertThat(summary.statusCode()).isEqualTo(200);
+    assertThat(json(summary).getString("log_expires_at"))
+        .isEqualTo(Instant.ofEpochMilli(expired.toEpochMilli()).toString());
+
+    // The same build with its log still there (the deadline not reached) streams as usual.
+    String kept = newBuild();
+    new Projection(gw).build(kept, "succeeded", null);
+    gw.redis(
+        Request.cmd(Command.HSET)
+            .arg(gw.keys.build(kept))
+            .arg(BuildHash.LOG_EXPIRES_AT)
+            .arg(Instant.now().plusSeconds(3600).toEpochMilli()));
+    log(kept, 1, "still here");
+    status(kept, "succeeded");
+    HttpResponse<String> streamed = gw.get("/api/v1/builds/" + kept + "/logs", READ_TOKEN);
+    assertThat(streamed.statusCode()).isEqualTo(200);
+    assertThat(streamed.body()).contains("still here", "event: status");
+  }
 }

@@ -35,7 +35,7 @@ public final class BuildProjectionStore {
   /** Applies a build event; the Future holds whether the build's status or phase changed. */
   public Future<Boolean> apply(BuildProjection.Update update) {
     String id = update.buildId();
-    List<String> args = new ArrayList<>(9 + update.fields().size() * 2);
+    List<String> args = new ArrayList<>(10 + update.fields().size() * 2);
     args.add(id);
     args.add(update.status() == null ? "" : update.status());
     args.add(update.phase() == null ? "" : update.phase());
@@ -45,6 +45,7 @@ public final class BuildProjectionStore {
     args.add(update.rescore() ? "1" : "0");
     args.add(update.logLines() == null ? "" : Long.toString(update.logLines()));
     args.add(Integer.toString(FEED_MAX_ENTRIES));
+    args.add(Long.toString(config.buildLogRetention().toMillis()));
     for (Map.Entry<String, String> field : update.fields().entrySet()) {
       args.add(field.getKey());
       args.add(field.getValue());

@@ -56,6 +56,7 @@ final class BuildScripts {
     hash.put("last_seq", BuildHash.LAST_SEQ);
     hash.put("log_lines", BuildProjection.LOG_LINES);
     hash.put("log_complete", BuildProjection.LOG_COMPLETE);
+    hash.put("log_expires_at", BuildHash.LOG_EXPIRES_AT);
     Map<String, String> log = new LinkedHashMap<>();
     log.put("type", BuildHash.Log.TYPE);
     log.put("first", BuildHash.Log.FIRST);

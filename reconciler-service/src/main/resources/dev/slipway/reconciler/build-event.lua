@@ -10,7 +10,8 @@
 -- ARGV[7] '1' when the score replaces the build's current one (queued)
 -- ARGV[8] log lines the build published (terminal events), '' when unknown
 -- ARGV[9] feed max entries
--- ARGV[10..] field, value pairs for the hash
+-- ARGV[10] how long the log stream stays after the build ended, ms; 0 keeps it for good
+-- ARGV[11..] field, value pairs for the hash
 -- (The log stream is trimmed by lines in the log script; its phase and status entries are few.)
 -- Returns 1 when the event changed the projection's status or phase, 0 otherwise.
 --
@@ -21,7 +22,7 @@
 local hash, log, builds, feed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, status, phase, phaseEntry = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local at, score, rescore, logLines = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local feedMax = ARGV[9]
+local feedMax, retention = ARGV[9], tonumber(ARGV[10])
 
 local RANK = { [S.queued] = 1, [S.running] = 2, [S.succeeded] = 3, [S.failed] = 3, [S.cancelled] = 3 }
 
@@ -56,7 +57,7 @@ if not updatedAt or before(updatedAt, at) then
   table.insert(set, H.updated_at)
   table.insert(set, at)
 end
-for i = 10, #ARGV, 2 do
+for i = 11, #ARGV, 2 do
   table.insert(set, ARGV[i])
   table.insert(set, ARGV[i + 1])
 end
@@ -110,6 +111,14 @@ if terminal and statusChanged and (logLines == '' or lastSeq >= tonumber(logLine
   table.insert(entry, detail[3] or at)
   redis.call('XADD', log, '*', unpack(entry))
   redis.call('HSET', hash, H.log_complete, 'true')
+end
+
+-- The log stream goes a retention after the build ended: at once when a replay reaches a build
+-- that ended longer ago. Lines still to come get the same deadline from the log script.
+if terminal and statusChanged and retention > 0 then
+  local expiresAt = string.format('%.0f', tonumber(score) + retention)
+  redis.call('HSET', hash, H.log_expires_at, expiresAt)
+  redis.call('PEXPIREAT', log, expiresAt)
 end
 
 if statusChanged or phaseChanged then

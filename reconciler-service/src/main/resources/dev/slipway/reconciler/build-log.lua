@@ -15,7 +15,7 @@
 local hash, log = KEYS[1], KEYS[2]
 local logMax = tonumber(ARGV[1])
 
-local cur = redis.call('HMGET', hash, H.last_seq, H.log_complete, H.status, H.log_lines)
+local cur = redis.call('HMGET', hash, H.last_seq, H.log_complete, H.status, H.log_lines, H.log_expires_at)
 -- The closing status entry is in: the stream ends there, whatever arrives late.
 if cur[2] then
   return 0
@@ -89,5 +89,11 @@ if terminal and cur[4] and lastSeq >= tonumber(cur[4]) then
   table.insert(entry, detail[3])
   redis.call('XADD', log, '*', unpack(entry))
   redis.call('HSET', hash, H.log_complete, 'true')
+end
+
+-- The build ended and its log has a deadline: lines arriving after the end keep it (or, in a
+-- replay past the deadline, go at once).
+if cur[5] then
+  redis.call('PEXPIREAT', log, cur[5])
 end
 return appended

@@ -52,6 +52,7 @@ class BuildProjectionIT {
   private static Redis redis;
   private static EventPublisher publisher;
   private static ProjectionReader reader;
+  private static RedisKeys keys;
 
   @BeforeAll
   static void startReconciler() throws Exception {
@@ -69,7 +70,8 @@ class BuildProjectionIT {
                 String.valueOf(ReconcilerConfig.MIN_LOG_MAX_LINES)));
     vertx = Vertx.vertx();
     redis = RedisClients.create(vertx, RedisServer.url());
-    reader = new ProjectionReader(redis, new RedisKeys(keyPrefix));
+    keys = new RedisKeys(keyPrefix);
+    reader = new ProjectionReader(redis, keys);
     publisher = new EventPublisher(vertx, KafkaBroker.bootstrapServers(), "/slipway/builder", "t");
   }
 
@@ -132,6 +134,9 @@ class BuildProjectionIT {
     expected.put(BuildHash.LAST_SEQ, "12");
     expected.put(BuildProjection.LOG_LINES, "12");
     expected.put(BuildProjection.LOG_COMPLETE, "true");
+    expected.put(
+        BuildHash.LOG_EXPIRES_AT,
+        b.at(5).plus(ReconcilerConfig.DEFAULT_LOG_RETENTION).toEpochMilli() + "");
     assertThat(reader.hash(b.id)).containsExactlyInAnyOrderEntriesOf(expected);
     assertThat(reader.hash(b.id).get(BuildHash.DEPLOY)).contains("\"app\":\"web\"");
 
@@ -213,6 +218,58 @@ class BuildProjectionIT {
     assertThat(stream.getLast())
         .containsEntry(BuildHash.Log.TYPE, "status")
         .containsEntry(BuildHash.Log.STATUS, "succeeded");
+  }
+
+  @Test
+  @DisplayName(
+      "a finished build's log stream goes the log retention after the build's end, lines arriving"
+          + " late included; replayed builds that ended longer ago keep no log stream, only their"
+          + " hash")
+  void logRetention() throws Exception {
+    long retention = ReconcilerConfig.DEFAULT_LOG_RETENTION.toMillis();
+
+    SampleBuild recent = new SampleBuild(Instant.now());
+    event(recent.queued());
+    event(recent.started("builder-1", 1, 1));
+    log(recent.lines(1, 5));
+    event(recent.succeeded(5, 3));
+    awaitLogComplete(recent.id);
+    long deadline = recent.at(3).toEpochMilli() + retention;
+    assertThat(reader.hash(recent.id)).containsEntry(BuildHash.LOG_EXPIRES_AT, deadline + "");
+    assertThat(expiresAt(recent.id)).isEqualTo(deadline);
+    assertThat(reader.lineTexts(recent.id)).containsExactlyElementsOf(recent.texts(1, 5));
+
+    // Ended before the retention: its last lines come after the terminal event, as in a replay
+    // of the topics from the start.
+    SampleBuild old =
+        new SampleBuild(
+            Instant.now().minus(ReconcilerConfig.DEFAULT_LOG_RETENTION).minusSeconds(60));
+    event(old.queued());
+    event(old.started("builder-1", 1, 1));
+    log(old.lines(1, 5));
+    event(old.succeeded(8, 3));
+    await()
+        .atMost(DEADLINE)
+        .until(() -> "succeeded".equals(reader.hash(old.id).get(BuildHash.STATUS)));
+    assertThat(reader.hash(old.id))
+        .containsEntry(BuildHash.LOG_EXPIRES_AT, old.at(3).toEpochMilli() + retention + "");
+    assertThat(exists(keys.buildLog(old.id))).isFalse();
+    awaitHandled(ReconcilerModule.buildLogsGroup(config), log(old.lines(6, 8)));
+    assertThat(exists(keys.buildLog(old.id))).isFalse();
+    assertThat(reader.hash(old.id)).containsEntry(BuildHash.LAST_SEQ, "8");
+  }
+
+  /** The log stream's expiry as epoch ms (Redis PEXPIRETIME), -1 when it has none. */
+  private static long expiresAt(String buildId) throws Exception {
+    return redis
+        .send(Request.cmd(Command.PEXPIRETIME).arg(keys.buildLog(buildId)))
+        .await(10, TimeUnit.SECONDS)
+        .toLong();
+  }
+
+  private static boolean exists(String key) throws Exception {
+    return redis.send(Request.cmd(Command.EXISTS).arg(key)).await(10, TimeUnit.SECONDS).toLong()
+        > 0;
   }
 
   @Test

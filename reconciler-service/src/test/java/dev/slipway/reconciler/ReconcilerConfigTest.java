@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.slipway.infra.config.ConfigException;
 import dev.slipway.infra.config.Env;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -13,23 +14,45 @@ import org.junit.jupiter.api.Test;
 class ReconcilerConfigTest {
 
   @Test
-  @DisplayName("unset variables give 100000 log entries per build and no replay")
+  @DisplayName("unset variables give 100000 log lines per build, kept 7 days, and no replay")
   void defaults() {
     assertThat(ReconcilerConfig.from(new Env(Map.of())))
-        .isEqualTo(new ReconcilerConfig(100_000, false))
+        .isEqualTo(new ReconcilerConfig(100_000, Duration.ofHours(168), false))
         .isEqualTo(ReconcilerConfig.defaults());
   }
 
   @Test
-  @DisplayName("the log cap and the replay flag are read from their variables")
+  @DisplayName("the log cap, the log retention and the replay flag are read from their variables")
   void reads() {
     ReconcilerConfig config =
         ReconcilerConfig.from(
             new Env(
                 Map.of(
-                    "SLIPWAY_BUILD_LOG_MAX_LINES", "5000", "SLIPWAY_RECONCILER_REPLAY", "TRUE")));
+                    "SLIPWAY_BUILD_LOG_MAX_LINES",
+                    "5000",
+                    "SLIPWAY_BUILD_LOG_RETENTION",
+                    "30d",
+                    "SLIPWAY_RECONCILER_REPLAY",
+                    "TRUE")));
     assertThat(config.buildLogMaxLines()).isEqualTo(5000);
+    assertThat(config.buildLogRetention()).isEqualTo(Duration.ofDays(30));
     assertThat(config.replay()).isTrue();
+    assertThat(
+            ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_RETENTION", "0s")))
+                .buildLogRetention())
+        .isZero();
+  }
+
+  @Test
+  @DisplayName("a log retention that is not a duration names its variable")
+  void badLogRetention() {
+    for (String bad : new String[] {"-1h", "1w", "forever"}) {
+      assertThatThrownBy(
+              () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_RETENTION", bad))))
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("SLIPWAY_BUILD_LOG_RETENTION")
+          .hasMessageContaining(bad);
+    }
   }
 
   @Test

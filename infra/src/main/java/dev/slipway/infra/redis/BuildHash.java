@@ -45,6 +45,12 @@ public final class BuildHash {
   /** The highest log sequence number appended to the log stream. */
   public static final String LAST_SEQ = "last_seq";
 
+  /**
+   * When the build's log stream is (or was) removed, epoch ms: the build's end plus the log
+   * retention. Absent while the build runs, or when logs are kept for good.
+   */
+  public static final String LOG_EXPIRES_AT = "log_expires_at";
+
   /** JSON of the deploy spec to run on success, when one was given. */
   public static final String DEPLOY = "deploy";
 

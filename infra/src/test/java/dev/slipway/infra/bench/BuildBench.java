@@ -247,7 +247,9 @@ public final class BuildBench {
                       p50p99(logs.toRedis()),
                       "",
                       "",
-                      ""),
+                      "")),
+              pacedRows(paced),
+              List.of(
                   List.of(
                       "log latency p50 / p99, ms: "
                           + BURSTS
@@ -265,9 +267,7 @@ public final class BuildBench {
                       p50p99(burst.toRedis()),
                       "",
                       "",
-                      "")),
-              pacedRows(paced),
-              List.of(
+                      ""),
                   List.of(
                       QUEUED + " queued builds: completed / failed",
                       queued.succeeded + " / " + queued.failed,

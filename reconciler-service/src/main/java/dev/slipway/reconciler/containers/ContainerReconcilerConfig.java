@@ -3,9 +3,6 @@ package dev.slipway.reconciler.containers;
 import dev.slipway.infra.config.ConfigException;
 import dev.slipway.infra.config.Env;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Settings of the container reconciler.
@@ -31,9 +28,6 @@ public record ContainerReconcilerConfig(
   public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofSeconds(30);
   public static final Duration DEFAULT_MISSING_RETENTION = Duration.ofMinutes(10);
 
-  private static final Pattern DURATION =
-      Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
-
   /** The defaults, as in production. */
   public static ContainerReconcilerConfig defaults() {
     return new ContainerReconcilerConfig(
@@ -49,8 +43,8 @@ public record ContainerReconcilerConfig(
     ContainerReconcilerConfig defaults = defaults();
     ContainerReconcilerConfig config =
         new ContainerReconcilerConfig(
-            duration(env, RESYNC_INTERVAL, DEFAULT_RESYNC_INTERVAL),
-            duration(env, MISSING_RETENTION, DEFAULT_MISSING_RETENTION),
+            env.duration(RESYNC_INTERVAL, DEFAULT_RESYNC_INTERVAL),
+            env.duration(MISSING_RETENTION, DEFAULT_MISSING_RETENTION),
             defaults.workers(),
             defaults.reconnectInitialBackoff(),
             defaults.reconnectMaxBackoff());
@@ -87,29 +81,5 @@ public record ContainerReconcilerConfig(
   /** The same settings with another reconnect backoff. */
   public ContainerReconcilerConfig withReconnectBackoff(Duration initial, Duration max) {
     return new ContainerReconcilerConfig(resyncInterval, missingRetention, workers, initial, max);
-  }
-
-  /**
-   * A duration such as {@code 500ms}, {@code 30s}, {@code 10m} or {@code 1h}.
-   *
-   * @throws ConfigException naming {@code variable} when the value is not one
-   */
-  static Duration duration(Env env, String variable, Duration defaultValue) {
-    String raw = env.optional(variable).orElse(null);
-    if (raw == null) {
-      return defaultValue;
-    }
-    Matcher m = DURATION.matcher(raw.trim());
-    if (!m.matches()) {
-      throw new ConfigException(
-          variable, "'" + raw + "' is not a duration such as 500ms, 30s, 10m or 1h");
-    }
-    long amount = Long.parseLong(m.group(1));
-    return switch (m.group(2).toLowerCase(Locale.ROOT)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofHours(amount);
-    };
   }
 }

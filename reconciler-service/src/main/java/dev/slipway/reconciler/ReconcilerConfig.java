@@ -11,8 +11,8 @@ import java.util.Locale;
  * @param buildLogMaxLines how many lines a build's log stream keeps, about ({@value
  *     #LOG_MAX_LINES_ENV}, default {@value #DEFAULT_LOG_MAX_LINES}); the oldest lines go first
  * @param buildLogRetention how long a build's log stream stays after the build ended ({@value
- *     #LOG_RETENTION_ENV}, default 168h, as long as Kafka keeps the log topic by default); zero
- *     keeps logs for good. The build's summary stays either way.
+ *     #LOG_RETENTION_ENV}, default 7d, as long as Kafka keeps the log topic by default); zero keeps
+ *     logs for good. The build's summary stays either way.
  * @param replay whether this start rebuilds the build projection from the beginning of the build
  *     topics ({@value #REPLAY_ENV}, default false)
  */
@@ -54,10 +54,6 @@ public record ReconcilerConfig(int buildLogMaxLines, Duration buildLogRetention,
 
   public ReconcilerConfig withReplay(boolean replay) {
     return new ReconcilerConfig(buildLogMaxLines, buildLogRetention, replay);
-  }
-
-  public ReconcilerConfig withLogRetention(Duration retention) {
-    return new ReconcilerConfig(buildLogMaxLines, retention, replay);
   }
 
   private static void validate(int buildLogMaxLines, Duration buildLogRetention) {

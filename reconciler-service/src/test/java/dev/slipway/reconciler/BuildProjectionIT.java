@@ -259,6 +259,34 @@ class BuildProjectionIT {
     assertThat(reader.hash(old.id)).containsEntry(BuildHash.LAST_SEQ, "8");
   }
 
+  @Test
+  @DisplayName(
+      "with the log retention at 0s a finished build's log stream is kept for good, however long"
+          + " ago it ended")
+  void retentionZeroKeepsLogs() throws Exception {
+    // The scripts run straight on the real Redis with their own settings; the reconciler under
+    // test keeps the default retention.
+    BuildProjectionStore keepAll =
+        new BuildProjectionStore(
+            redis,
+            keys,
+            new ReconcilerConfig(ReconcilerConfig.MIN_LOG_MAX_LINES, Duration.ZERO, false));
+    SampleBuild old =
+        new SampleBuild(
+            Instant.now().minus(ReconcilerConfig.DEFAULT_LOG_RETENTION).minusSeconds(60));
+    keepAll.apply(BuildProjection.of(old.queued())).await(10, TimeUnit.SECONDS);
+    keepAll.apply(BuildProjection.of(old.started("builder-1", 1, 1))).await(10, TimeUnit.SECONDS);
+    keepAll.append(old.lines(1, 5)).await(10, TimeUnit.SECONDS);
+    keepAll.apply(BuildProjection.of(old.succeeded(8, 3))).await(10, TimeUnit.SECONDS);
+    keepAll.append(old.lines(6, 8)).await(10, TimeUnit.SECONDS);
+
+    assertThat(reader.hash(old.id))
+        .containsEntry(BuildProjection.LOG_COMPLETE, "true")
+        .doesNotContainKey(BuildHash.LOG_EXPIRES_AT);
+    assertThat(expiresAt(old.id)).isEqualTo(-1);
+    assertThat(reader.lineTexts(old.id)).containsExactlyElementsOf(old.texts(1, 8));
+  }
+
   /** The log stream's expiry as epoch ms (Redis PEXPIRETIME), -1 when it has none. */
   private static long expiresAt(String buildId) throws Exception {
     return redis

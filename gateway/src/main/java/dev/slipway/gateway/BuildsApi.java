@@ -326,10 +326,9 @@ final class BuildsApi {
                 return Future.failedFuture(Problem.notFound("no build " + id).exception());
               }
               Response expiresAt = replies.get(3);
-              if (!log
-                  && expiresAt != null
-                  && Long.parseLong(expiresAt.toString()) <= System.currentTimeMillis()) {
-                String at = Instant.ofEpochMilli(Long.parseLong(expiresAt.toString())).toString();
+              long goneAt = expiresAt == null ? Long.MAX_VALUE : expiresAt.toLong();
+              if (!log && goneAt <= System.currentTimeMillis()) {
+                String at = Instant.ofEpochMilli(goneAt).toString();
                 return Future.failedFuture(
                     Problem.gone(
                             "the log of build "

@@ -46,23 +46,22 @@ class ReconcilerConfigTest {
   @Test
   @DisplayName("a log retention that is not a duration names its variable")
   void badLogRetention() {
-    for (String bad : new String[] {"-1h", "1w", "forever"}) {
-      assertThatThrownBy(
-              () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_RETENTION", bad))))
-          .isInstanceOf(ConfigException.class)
-          .hasMessageContaining("SLIPWAY_BUILD_LOG_RETENTION")
-          .hasMessageContaining(bad);
-    }
+    refused("SLIPWAY_BUILD_LOG_RETENTION", "-1h", "1w", "forever");
   }
 
   @Test
   @DisplayName("a log cap too small to hold a log, or not a number, names its variable")
   void badLogCap() {
-    for (String bad : new String[] {"10", "-1", "lots"}) {
-      assertThatThrownBy(
-              () -> ReconcilerConfig.from(new Env(Map.of("SLIPWAY_BUILD_LOG_MAX_LINES", bad))))
+    refused("SLIPWAY_BUILD_LOG_MAX_LINES", "10", "-1", "lots");
+  }
+
+  /** Each value of {@code variable} is refused with a message naming the variable and the value. */
+  private static void refused(String variable, String... values) {
+    for (String bad : values) {
+      assertThatThrownBy(() -> ReconcilerConfig.from(new Env(Map.of(variable, bad))))
           .isInstanceOf(ConfigException.class)
-          .hasMessageContaining("SLIPWAY_BUILD_LOG_MAX_LINES");
+          .hasMessageContaining(variable)
+          .hasMessageContaining(bad);
     }
   }
 

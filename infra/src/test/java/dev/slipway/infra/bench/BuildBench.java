@@ -52,7 +52,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
  */
 public final class BuildBench {
 
-  private static final int ROUNDS = Integer.getInteger("bench.rounds", 12);
+  private static final int ROUNDS = Integer.getInteger("bench.rounds", 20);
   private static final int QUEUED = Integer.getInteger("bench.queued", 50);
   private static final int LOG_LINES = Integer.getInteger("bench.logLines", 10_000);
 

@@ -81,10 +81,11 @@ public final class BuildBench {
   /**
    * Builds of the timed kind that run before the timed rounds. The log builds run the clone and
    * build path too, but 40 of them in, the JIT still compiled 200–500 ms per build (its long tail
-   * of JGit, docker-java and Kafka client code), 100–150 ms after 20 more; and on these two vCPUs
-   * any CPU beside a build slows it, even at nice 19: a nice-19 busy loop made {@code docker build}
-   * by hand 10% slower. The first build after start is reported too, and the JIT's share of the
-   * platform's CPU during the timed builds.
+   * of JGit, docker-java and Kafka client code), about 100 ms after 20 more (22–30% of the
+   * platform's CPU during the timed builds, in three full runs); and on these two vCPUs any CPU
+   * beside a build slows it, even at nice 19: a nice-19 busy loop made {@code docker build} by hand
+   * 10% slower. The first build after start is reported too, and the JIT's share of the platform's
+   * CPU during the timed builds.
    */
   private static final int BUILD_WARMUPS = Integer.getInteger("bench.buildWarmups", 20);
 

@@ -424,16 +424,7 @@ public final class Deployer implements AppScheduler.Runner {
       run.lap("create");
 
       enter(run, DeployPhase.START);
-      failingAs(
-          DeployFailure.START_FAILED,
-          () ->
-              bounded(
-                  config.stepTimeout(),
-                  "starting the container",
-                  () -> {
-                    engine.start(newId);
-                    return null;
-                  }));
+      startContainer(newId);
       run.lap("start");
       ContainerInfo started =
           bounded(config.stepTimeout(), "inspecting the new container", () -> inspect(newId));
@@ -1113,16 +1104,7 @@ public final class Deployer implements AppScheduler.Runner {
         "record");
     try {
       enter(run, DeployPhase.START);
-      failingAs(
-          DeployFailure.START_FAILED,
-          () ->
-              bounded(
-                  config.stepTimeout(),
-                  "starting the container",
-                  () -> {
-                    engine.start(live.id());
-                    return null;
-                  }));
+      startContainer(live.id());
       ContainerInfo info =
           bounded(config.stepTimeout(), "inspecting the container", () -> inspect(live.id()));
       Integer port = info == null ? null : info.hostPort(state.spec().port());
@@ -1540,6 +1522,20 @@ public final class Deployer implements AppScheduler.Runner {
     } catch (Exception e) {
       throw new IllegalStateException("could not " + what + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Starts a created or stopped container within the step timeout, failing as START_FAILED. */
+  private void startContainer(String containerId) throws DeployFailure {
+    failingAs(
+        DeployFailure.START_FAILED,
+        () ->
+            bounded(
+                config.stepTimeout(),
+                "starting the container",
+                () -> {
+                  engine.start(containerId);
+                  return null;
+                }));
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.launcher.ServiceContext;
 import dev.slipway.infra.launcher.ServiceModule;
 import dev.slipway.infra.secrets.CredentialStore;
+import dev.slipway.infra.secrets.CredentialStoreVerticle;
 import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.vertx.Blocking;
 import io.vertx.core.Future;
@@ -112,7 +113,7 @@ public final class DeployerModule implements ServiceModule {
               // Auto-deploy only publishes commands: it need not wait for the recovery.
               return Future.all(
                   vertx
-                      .deployVerticle(new CredentialReaderVerticle(credentials))
+                      .deployVerticle(new CredentialStoreVerticle(credentials))
                       .compose(
                           id ->
                               vertx.deployVerticle(

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * The build projection's Lua scripts, with the hash and stream field names filled in from {@link
- * BuildHash} and {@link BuildProjection}, so the scripts and the gateway read the same constants.
+ * BuildHash} and {@link BuildProjection}, so the scripts and the gateway read the same constants,
+ * and the functions of {@code build-common.lua} that both scripts use.
  */
 final class BuildScripts {
 
@@ -29,19 +30,22 @@ final class BuildScripts {
   private BuildScripts() {}
 
   private static LuaScript load(String resource) {
-    String source;
+    String source = read(resource);
+    if (!source.contains(MARKER)) {
+      throw new IllegalStateException(resource + " lacks the line " + MARKER);
+    }
+    return new LuaScript(resource, source.replace(MARKER, constants() + read("build-common.lua")));
+  }
+
+  private static String read(String resource) {
     try (InputStream in = BuildScripts.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new IllegalStateException("missing script resource " + resource);
       }
-      source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (!source.contains(MARKER)) {
-      throw new IllegalStateException(resource + " lacks the line " + MARKER);
-    }
-    return new LuaScript(resource, source.replace(MARKER, constants()));
   }
 
   static String constants() {

@@ -16,7 +16,8 @@
 -- Returns 1 when the event changed the projection's status or phase, 0 otherwise.
 --
 -- H (hash fields), L (log entry fields), S (statuses), T (log entry types) and F (feed entry
--- fields) are generated from the Java constants by BuildScripts.
+-- fields) are generated from the Java constants by BuildScripts, which also puts closeLog here
+-- (build-common.lua).
 -- @constants
 
 local hash, log, builds, feed = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -97,20 +98,7 @@ end
 -- The status entry closes the log stream, so it waits until every line the build published is
 -- in; when the last lines arrive after this event, the log script appends it.
 if terminal and statusChanged and (logLines == '' or lastSeq >= tonumber(logLines)) then
-  local entry = { L.type, T.status, L.status, status }
-  local detail = redis.call('HMGET', hash, H.reason, H.message, H.finished_at)
-  if detail[1] then
-    table.insert(entry, L.reason)
-    table.insert(entry, detail[1])
-  end
-  if detail[2] then
-    table.insert(entry, L.message)
-    table.insert(entry, detail[2])
-  end
-  table.insert(entry, L.time)
-  table.insert(entry, detail[3] or at)
-  redis.call('XADD', log, '*', unpack(entry))
-  redis.call('HSET', hash, H.log_complete, 'true')
+  closeLog(hash, log, status, at)
 end
 
 -- The log stream goes a retention after the build ended: at once when a replay reaches a build

@@ -9,7 +9,8 @@
 -- Returns the number of lines appended.
 --
 -- H (hash fields), L (log entry fields), S (statuses), T (log entry types) and F (feed entry
--- fields) are generated from the Java constants by BuildScripts.
+-- fields) are generated from the Java constants by BuildScripts, which also puts closeLog here
+-- (build-common.lua).
 -- @constants
 
 local hash, log = KEYS[1], KEYS[2]
@@ -75,20 +76,7 @@ end
 local status = cur[3]
 local terminal = status == S.succeeded or status == S.failed or status == S.cancelled
 if terminal and cur[4] and lastSeq >= tonumber(cur[4]) then
-  local entry = { L.type, T.status, L.status, status }
-  local detail = redis.call('HMGET', hash, H.reason, H.message, H.finished_at)
-  if detail[1] then
-    table.insert(entry, L.reason)
-    table.insert(entry, detail[1])
-  end
-  if detail[2] then
-    table.insert(entry, L.message)
-    table.insert(entry, detail[2])
-  end
-  table.insert(entry, L.time)
-  table.insert(entry, detail[3])
-  redis.call('XADD', log, '*', unpack(entry))
-  redis.call('HSET', hash, H.log_complete, 'true')
+  closeLog(hash, log, status, nil)
 end
 
 -- The build ended and its log has a deadline: lines arriving after the end keep it (or, in a

@@ -8,6 +8,7 @@ import dev.slipway.infra.json.Json;
 import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -68,20 +69,14 @@ public final class RedisAppStore implements AppStore {
 
   @Override
   public Future<AppRecord> load(String app) {
-    return send(Request.cmd(Command.HGETALL).arg(keys.app(app))).map(r -> appRecord(app, hash(r)));
+    return send(Request.cmd(Command.HGETALL).arg(keys.app(app)))
+        .map(r -> appRecord(app, RedisReplies.hash(r)));
   }
 
   @Override
   public Future<Set<String>> apps() {
     return send(Request.cmd(Command.SMEMBERS).arg(keys.apps()))
-        .map(
-            r -> {
-              Set<String> names = new HashSet<>();
-              if (r != null) {
-                r.forEach(item -> names.add(item.toString()));
-              }
-              return names;
-            });
+        .map(r -> new HashSet<>(RedisReplies.strings(r)));
   }
 
   @Override
@@ -90,7 +85,7 @@ public final class RedisAppStore implements AppStore {
         .map(
             r -> {
               Map<Long, RevisionEntry> entries = new TreeMap<>();
-              hash(r)
+              RedisReplies.hash(r)
                   .forEach(
                       (field, json) -> {
                         try {
@@ -111,7 +106,7 @@ public final class RedisAppStore implements AppStore {
   @Override
   public Future<DeploymentRecord> deployment(String deploymentId) {
     return send(Request.cmd(Command.HGETALL).arg(keys.deployment(deploymentId)))
-        .map(r -> deploymentRecord(deploymentId, hash(r)));
+        .map(r -> deploymentRecord(deploymentId, RedisReplies.hash(r)));
   }
 
   @Override
@@ -284,7 +279,7 @@ public final class RedisAppStore implements AppStore {
                             .map(
                                 key ->
                                     send(Request.cmd(Command.HGETALL).arg(key))
-                                        .map(r -> edgeReport(key, hash(r))))
+                                        .map(r -> edgeReport(key, RedisReplies.hash(r))))
                             .toList())
                     .map(
                         all -> {
@@ -498,16 +493,6 @@ public final class RedisAppStore implements AppStore {
     Request request = Request.cmd(Command.HSET).arg(key);
     fields.forEach((f, v) -> request.arg(f).arg(v));
     return request;
-  }
-
-  static Map<String, String> hash(Response response) {
-    Map<String, String> fields = new HashMap<>();
-    if (response != null) {
-      for (String field : response.getKeys()) {
-        fields.put(field, response.get(field).toString());
-      }
-    }
-    return fields;
   }
 
   private static long number(String value) {

@@ -13,6 +13,7 @@ import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import dev.slipway.infra.secrets.SealedEnv;
 import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.validation.DeployRequestRules;
@@ -346,10 +347,7 @@ final class AppsApi {
         .send(Request.cmd(Command.SMEMBERS).arg(keys.apps()))
         .compose(
             reply -> {
-              List<String> names = new ArrayList<>();
-              if (reply != null) {
-                reply.forEach(r -> names.add(r.toString()));
-              }
+              List<String> names = RedisReplies.strings(reply);
               names.sort(null);
               List<Request> reads =
                   names.stream().map(n -> Request.cmd(Command.HGETALL).arg(keys.app(n))).toList();

@@ -1,8 +1,8 @@
 package dev.slipway.gateway;
 
-import dev.slipway.gateway.RedisReplies.Entry;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;

@@ -9,6 +9,7 @@ import dev.slipway.infra.json.Json;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import dev.slipway.infra.secrets.SealedEnv;
 import dev.slipway.infra.secrets.SecretBox;
 import dev.slipway.infra.validation.BuildRequestRules;

@@ -2,6 +2,7 @@ package dev.slipway.gateway;
 
 import dev.slipway.infra.redis.ContainerHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -111,10 +112,7 @@ final class ContainersApi {
         .send(Request.cmd(Command.SMEMBERS).arg(keys.containers()))
         .map(
             reply -> {
-              List<String> ids = new ArrayList<>();
-              if (reply != null) {
-                reply.forEach(r -> ids.add(r.toString()));
-              }
+              List<String> ids = RedisReplies.strings(reply);
               ids.sort(null);
               return ids;
             });

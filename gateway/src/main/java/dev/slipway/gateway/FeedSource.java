@@ -1,10 +1,11 @@
 package dev.slipway.gateway;
 
-import dev.slipway.gateway.RedisReplies.Entry;
 import dev.slipway.infra.events.EventTypes;
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.ContainerHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
+import dev.slipway.infra.redis.RedisReplies.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;

@@ -1,6 +1,6 @@
 package dev.slipway.gateway;
 
-import dev.slipway.gateway.RedisReplies.Entry;
+import dev.slipway.infra.redis.RedisReplies.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 

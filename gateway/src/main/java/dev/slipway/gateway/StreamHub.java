@@ -1,6 +1,7 @@
 package dev.slipway.gateway;
 
-import dev.slipway.gateway.RedisReplies.Entry;
+import dev.slipway.infra.redis.RedisReplies;
+import dev.slipway.infra.redis.RedisReplies.Entry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

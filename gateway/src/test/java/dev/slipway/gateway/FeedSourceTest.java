@@ -2,11 +2,11 @@ package dev.slipway.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.slipway.gateway.RedisReplies.Entry;
 import dev.slipway.gateway.SseSource.SseEvent;
 import dev.slipway.infra.events.EventTypes;
 import dev.slipway.infra.redis.ContainerHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies.Entry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;

@@ -1,6 +1,7 @@
 package dev.slipway.gateway.edge;
 
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
@@ -10,7 +11,6 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -253,7 +253,7 @@ public final class RouteTable extends VerticleBase {
 
   private static Map<String, Upstream> upstreams(Response reply) {
     Map<String, Upstream> out = new HashMap<>();
-    hash(reply)
+    RedisReplies.hash(reply)
         .forEach(
             (app, value) -> {
               Optional<Upstream> upstream = Upstream.parse(value);
@@ -263,24 +263,6 @@ public final class RouteTable extends VerticleBase {
                 log.warn("route ignored app={} upstream=\"{}\"", app, value);
               }
             });
-    return out;
-  }
-
-  /** HGETALL as a map, whether the connection speaks RESP3 (a map) or RESP2 (a flat list). */
-  private static Map<String, String> hash(Response reply) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (reply == null) {
-      return out;
-    }
-    if (reply.isMap()) {
-      for (String key : reply.getKeys()) {
-        out.put(key, String.valueOf(reply.get(key)));
-      }
-      return out;
-    }
-    for (int i = 0; i + 1 < reply.size(); i += 2) {
-      out.put(reply.get(i).toString(), String.valueOf(reply.get(i + 1)));
-    }
     return out;
   }
 }

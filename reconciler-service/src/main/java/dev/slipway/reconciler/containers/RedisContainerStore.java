@@ -2,6 +2,7 @@ package dev.slipway.reconciler.containers;
 
 import dev.slipway.infra.json.Json;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -9,7 +10,6 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,20 +59,13 @@ public final class RedisContainerStore implements ContainerStore {
   @Override
   public Future<ContainerEntry> read(String containerId) {
     return send(Request.cmd(Command.HGETALL).arg(keys.container(containerId)))
-        .map(response -> ContainerEntry.fromHash(containerId, hash(response)));
+        .map(response -> ContainerEntry.fromHash(containerId, RedisReplies.hash(response)));
   }
 
   @Override
   public Future<Set<String>> ids() {
     return send(Request.cmd(Command.SMEMBERS).arg(keys.containers()))
-        .map(
-            response -> {
-              Set<String> ids = new HashSet<>();
-              if (response != null) {
-                response.forEach(item -> ids.add(item.toString()));
-              }
-              return ids;
-            });
+        .map(response -> new HashSet<>(RedisReplies.strings(response)));
   }
 
   @Override
@@ -139,16 +132,6 @@ public final class RedisContainerStore implements ContainerStore {
       entries.add(flat);
     }
     return entries;
-  }
-
-  static Map<String, String> hash(Response response) {
-    Map<String, String> fields = new HashMap<>();
-    if (response != null) {
-      for (String field : response.getKeys()) {
-        fields.put(field, response.get(field).toString());
-      }
-    }
-    return fields;
   }
 
   private Future<Response> send(Request request) {

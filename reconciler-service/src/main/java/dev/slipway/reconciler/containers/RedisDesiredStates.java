@@ -1,6 +1,7 @@
 package dev.slipway.reconciler.containers;
 
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -27,14 +28,7 @@ public final class RedisDesiredStates implements DesiredStates {
     return redis
         .send(Request.cmd(Command.SMEMBERS).arg(keys.apps()))
         .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .map(
-            response -> {
-              Set<String> names = new HashSet<>();
-              if (response != null) {
-                response.forEach(item -> names.add(item.toString()));
-              }
-              return names;
-            });
+        .map(response -> new HashSet<>(RedisReplies.strings(response)));
   }
 
   @Override
@@ -48,6 +42,6 @@ public final class RedisDesiredStates implements DesiredStates {
     return redis
         .send(Request.cmd(Command.HGETALL).arg(key))
         .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-        .map(response -> AppState.fromHash(name, RedisContainerStore.hash(response)));
+        .map(response -> AppState.fromHash(name, RedisReplies.hash(response)));
   }
 }

@@ -30,6 +30,7 @@ import dev.slipway.infra.redis.AppHash;
 import dev.slipway.infra.redis.ContainerHash;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.RedisServer;
@@ -617,7 +618,7 @@ class ContainerReconcilerIT {
   }
 
   private Map<String, String> hash(String id) throws Exception {
-    return RedisContainerStore.hash(send(Request.cmd(Command.HGETALL).arg(keys.container(id))));
+    return RedisReplies.hash(send(Request.cmd(Command.HGETALL).arg(keys.container(id))));
   }
 
   private Set<String> members(String key) throws Exception {

@@ -1,4 +1,4 @@
-package dev.slipway.gateway;
+package dev.slipway.infra.redis;
 
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Reads Redis replies the same way whether the connection speaks RESP2 or RESP3. */
-final class RedisReplies {
+public final class RedisReplies {
 
   private RedisReplies() {}
 
   /** A hash reply (HGETALL): a RESP3 map or a RESP2 flat list of field, value pairs. */
-  static Map<String, String> hash(Response reply) {
+  public static Map<String, String> hash(Response reply) {
     Map<String, String> out = new LinkedHashMap<>();
     if (reply == null) {
       return out;
@@ -31,11 +31,20 @@ final class RedisReplies {
     return out;
   }
 
+  /** The members of a set or the items of a list reply (SMEMBERS, LRANGE) as strings. */
+  public static List<String> strings(Response reply) {
+    List<String> out = new ArrayList<>();
+    if (reply != null) {
+      reply.forEach(item -> out.add(item.toString()));
+    }
+    return out;
+  }
+
   /** One stream entry: its id and its fields. */
-  record Entry(String id, Map<String, String> fields) {}
+  public record Entry(String id, Map<String, String> fields) {}
 
   /** The entries of an XRANGE reply. */
-  static List<Entry> entries(Response reply) {
+  public static List<Entry> entries(Response reply) {
     List<Entry> out = new ArrayList<>();
     if (reply == null) {
       return out;
@@ -50,7 +59,7 @@ final class RedisReplies {
    * The entries of an XREAD reply for one stream: RESP3 answers a map of key to entries, RESP2 a
    * list of [key, entries]; {@code null} when the block timed out.
    */
-  static List<Entry> xread(Response reply, String key) {
+  public static List<Entry> xread(Response reply, String key) {
     if (reply == null) {
       return List.of();
     }
@@ -66,7 +75,7 @@ final class RedisReplies {
   }
 
   /** Members with scores of a ZRANGE ... WITHSCORES reply, in reply order. */
-  static List<Map.Entry<String, String>> scored(Response reply) {
+  public static List<Map.Entry<String, String>> scored(Response reply) {
     List<Map.Entry<String, String>> out = new ArrayList<>();
     if (reply == null || reply.size() == 0) {
       return out;

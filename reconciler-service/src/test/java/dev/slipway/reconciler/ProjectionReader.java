@@ -2,6 +2,7 @@ package dev.slipway.reconciler;
 
 import dev.slipway.infra.redis.BuildHash;
 import dev.slipway.infra.redis.RedisKeys;
+import dev.slipway.infra.redis.RedisReplies;
 import dev.slipway.infra.testing.RedisPrefix;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -34,7 +35,7 @@ final class ProjectionReader {
   }
 
   Map<String, String> hash(String buildId) throws Exception {
-    return pairs(send(Request.cmd(Command.HGETALL).arg(keys.build(buildId))));
+    return RedisReplies.hash(send(Request.cmd(Command.HGETALL).arg(keys.build(buildId))));
   }
 
   /** The build's log stream, oldest first, without stream ids. */
@@ -109,26 +110,9 @@ final class ProjectionReader {
     List<Map<String, String>> entries = new ArrayList<>();
     if (r != null) {
       for (Response entry : r) {
-        entries.add(pairs(entry.get(1)));
+        entries.add(RedisReplies.hash(entry.get(1)));
       }
     }
     return entries;
-  }
-
-  private static Map<String, String> pairs(Response r) {
-    Map<String, String> map = new LinkedHashMap<>();
-    if (r == null) {
-      return map;
-    }
-    if (r.isMap()) {
-      for (String key : r.getKeys()) {
-        map.put(key, r.get(key).toString());
-      }
-      return map;
-    }
-    for (int i = 0; i + 1 < r.size(); i += 2) {
-      map.put(r.get(i).toString(), r.get(i + 1).toString());
-    }
-    return map;
   }
 }

@@ -110,37 +110,17 @@ final class TopicReader implements AutoCloseable {
    * credentials, ...), read from the beginning to the current end.
    */
   static List<byte[]> everything(TopicSet topics) {
-    Map<String, Object> props =
-        new java.util.HashMap<>(
-            KafkaClients.consumer(KafkaBroker.bootstrapServers(), "unused", "test-scanner"));
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
     List<byte[]> all = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> scanner = new KafkaConsumer<>(props)) {
-      List<TopicPartition> partitions = new ArrayList<>();
-      for (Topic<?> topic : topics.all()) {
-        scanner
-            .partitionsFor(topic.name(), Duration.ofSeconds(10))
-            .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    for (ConsumerRecord<String, byte[]> r :
+        KafkaBroker.readToEnd(topics.all().stream().map(Topic::name).toList())) {
+      if (r.key() != null) {
+        all.add(r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
-      scanner.assign(partitions);
-      scanner.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = scanner.endOffsets(partitions, Duration.ofSeconds(10));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (partitions.stream().anyMatch(tp -> scanner.position(tp) < end.get(tp))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read every topic to its end");
-        }
-        for (ConsumerRecord<String, byte[]> r : scanner.poll(Duration.ofMillis(100))) {
-          if (r.key() != null) {
-            all.add(r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-          }
-          if (r.value() != null) {
-            all.add(r.value());
-          }
-          for (Header h : r.headers()) {
-            all.add(h.value());
-          }
-        }
+      if (r.value() != null) {
+        all.add(r.value());
+      }
+      for (Header h : r.headers()) {
+        all.add(h.value());
       }
     }
     return all;

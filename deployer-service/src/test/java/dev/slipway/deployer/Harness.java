@@ -8,7 +8,6 @@ import com.github.dockerjava.api.model.Container;
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.docker.Labels;
-import dev.slipway.infra.events.CloudEventCodec;
 import dev.slipway.infra.events.DeployCommand;
 import dev.slipway.infra.events.DeployEvent;
 import dev.slipway.infra.events.DeploySpec;
@@ -16,7 +15,6 @@ import dev.slipway.infra.events.SlipwayEvent;
 import dev.slipway.infra.events.Topic;
 import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.kafka.EventPublisher;
-import dev.slipway.infra.kafka.KafkaClients;
 import dev.slipway.infra.kafka.TopicAdmin;
 import dev.slipway.infra.launcher.ServiceRunner;
 import dev.slipway.infra.redis.DeploymentHash;
@@ -25,6 +23,7 @@ import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.RedisServer;
+import dev.slipway.infra.testing.TopicRecorder;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -46,12 +45,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * One isolated installation for a test: its own key prefix, topic prefix and data dir on the shared
@@ -91,7 +86,7 @@ final class Harness implements AutoCloseable {
   final EventPublisher publisher =
       new EventPublisher(vertx, KafkaBroker.bootstrapServers(), "/test/deployer", "deployer-it");
   final Path dataDir;
-  final Recorder<DeployEvent> deployEvents;
+  final TopicRecorder<DeployEvent> deployEvents;
   final List<String> apps = new ArrayList<>();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -101,7 +96,7 @@ final class Harness implements AutoCloseable {
   Harness() throws Exception {
     dataDir = Files.createTempDirectory("slipway-deployer-it");
     TopicAdmin.ensure(KafkaBroker.bootstrapServers(), topics.all(), 1, (short) 1);
-    deployEvents = new Recorder<>(topics.deployEvents());
+    deployEvents = new TopicRecorder<>(topics.deployEvents());
   }
 
   /** The environment a deployer of this installation runs with. */
@@ -186,7 +181,9 @@ final class Harness implements AutoCloseable {
 
   /** The deploy events of one deployment, in topic order. */
   List<DeployEvent> eventsOf(String deploymentId) {
-    return deployEvents.all().stream().filter(e -> e.deploymentId().equals(deploymentId)).toList();
+    return deployEvents.events().stream()
+        .filter(e -> e.deploymentId().equals(deploymentId))
+        .toList();
   }
 
   /** Event names of one deployment: type names, phases by their wire value. */
@@ -316,58 +313,6 @@ final class Harness implements AutoCloseable {
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
-    }
-  }
-
-  /** Reads every event of a topic from the beginning, as any subscriber would, in order. */
-  static final class Recorder<T extends SlipwayEvent> implements AutoCloseable {
-    private final Topic<T> topic;
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final List<T> received = new CopyOnWriteArrayList<>();
-    private final Thread poller;
-    private volatile boolean closed;
-
-    Recorder(Topic<T> topic) {
-      this.topic = topic;
-      this.consumer =
-          new KafkaConsumer<>(
-              KafkaClients.consumer(
-                  KafkaBroker.bootstrapServers(), KafkaBroker.randomGroup(), "recorder"));
-      consumer.subscribe(List.of(topic.name()));
-      this.poller = Thread.ofVirtual().name("recorder-" + topic.name()).start(this::poll);
-    }
-
-    private void poll() {
-      try {
-        while (!closed) {
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-            received.add(CloudEventCodec.decode(topic, record).data());
-          }
-        }
-      } catch (WakeupException stopping) {
-        // close() asked.
-      } finally {
-        consumer.close();
-      }
-    }
-
-    List<T> all() {
-      return List.copyOf(received);
-    }
-
-    <X extends T> List<X> of(Class<X> type) {
-      return received.stream().filter(type::isInstance).map(type::cast).toList();
-    }
-
-    @Override
-    public void close() {
-      closed = true;
-      consumer.wakeup();
-      try {
-        poller.join(Duration.ofSeconds(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 }

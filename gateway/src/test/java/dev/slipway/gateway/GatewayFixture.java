@@ -27,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -133,29 +132,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /** Every record on {@code topic} so far, in offset order per partition. */
   static List<ConsumerRecord<String, byte[]>> records(String topic) {
-    Map<String, Object> props =
-        KafkaClients.consumer(KafkaBroker.bootstrapServers(), KafkaBroker.randomGroup(), "it-read");
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts, Duration.ofSeconds(10));
-      long deadline = System.nanoTime() + DEADLINE.toNanos();
-      while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("could not read " + topic + " to its end in time");
-        }
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    out.sort(
-        Comparator.comparingInt(ConsumerRecord<String, byte[]>::partition)
-            .thenComparingLong(ConsumerRecord::offset));
-    return out;
+    return KafkaBroker.readToEnd(List.of(topic));
   }
 
   /** The sum of the end offsets of {@code topic}: grows by one per record published. */

@@ -6,7 +6,6 @@ import dev.slipway.infra.events.RegistryCredentialEvent;
 import dev.slipway.infra.events.Topic;
 import dev.slipway.infra.events.Topics;
 import dev.slipway.infra.kafka.EventPublisher;
-import dev.slipway.infra.kafka.KafkaClients;
 import dev.slipway.infra.secrets.CredentialStore.Credential;
 import dev.slipway.infra.testing.KafkaBroker;
 import io.vertx.core.Vertx;
@@ -14,12 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -87,7 +82,7 @@ class CredentialStoreIT {
         .atMost(Duration.ofSeconds(20))
         .until(() -> later.names().equals(java.util.Set.of("local")));
 
-    List<ConsumerRecord<String, byte[]>> records = readAll(topic.name());
+    List<ConsumerRecord<String, byte[]>> records = KafkaBroker.readToEnd(List.of(topic.name()));
     assertThat(records).hasSize(4);
     for (ConsumerRecord<String, byte[]> r : records) {
       if (r.value() != null) {
@@ -98,28 +93,5 @@ class CredentialStoreIT {
         records.stream().filter(r -> r.key().equals("ghcr")).toList();
     assertThat(ghcr).hasSize(3);
     assertThat(ghcr.get(2).value()).as("the delete is a tombstone").isNull();
-  }
-
-  private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
-    Map<String, Object> props =
-        KafkaClients.consumer(KafkaBroker.bootstrapServers(), KafkaBroker.randomGroup(), "read");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))
-          && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    out.sort(java.util.Comparator.comparingLong(ConsumerRecord::offset));
-    return out;
   }
 }

@@ -9,13 +9,20 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -76,6 +83,42 @@ public final class KafkaBroker {
     } catch (Exception e) {
       throw new IllegalStateException("cannot read offsets of " + group, e);
     }
+  }
+
+  /**
+   * Every record on {@code topics} from the beginning to their end as of now, read without a
+   * consumer group, ordered by topic, partition and offset.
+   *
+   * @throws IllegalStateException when the end is not reached within 30 s
+   */
+  public static List<ConsumerRecord<String, byte[]>> readToEnd(Collection<String> topics) {
+    Map<String, Object> props =
+        new HashMap<>(KafkaClients.consumer(bootstrapServers(), "unused", "test-read-to-end"));
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : topics) {
+        consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+            .map(p -> new TopicPartition(topic, p.partition()))
+            .forEach(partitions::add);
+      }
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topics + " to the end in 30 s");
+        }
+        consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+      }
+    }
+    out.sort(
+        Comparator.comparing(ConsumerRecord<String, byte[]>::topic)
+            .thenComparingInt(ConsumerRecord::partition)
+            .thenComparingLong(ConsumerRecord::offset));
+    return out;
   }
 
   private static String random() {

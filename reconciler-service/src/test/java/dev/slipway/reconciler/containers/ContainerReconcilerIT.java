@@ -34,6 +34,7 @@ import dev.slipway.infra.redis.RedisReplies;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.RedisServer;
+import dev.slipway.infra.testing.TopicRecorder;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -74,8 +75,8 @@ class ContainerReconcilerIT {
   private Redis redis;
   private Topic<ContainerEvent> containerTopic;
   private Topic<DeployCommand> deployTopic;
-  private Recorder<ContainerEvent> containerEvents;
-  private Recorder<DeployCommand> deployCommands;
+  private TopicRecorder<ContainerEvent> containerEvents;
+  private TopicRecorder<DeployCommand> deployCommands;
   private String deployment;
 
   @BeforeAll
@@ -101,8 +102,8 @@ class ContainerReconcilerIT {
     redis = RedisClients.create(vertx, RedisServer.url());
     containerTopic = KafkaBroker.randomTopic(Topics.CONTAINER_EVENTS, 1);
     deployTopic = KafkaBroker.randomTopic(Topics.DEPLOY_COMMANDS, 1);
-    containerEvents = new Recorder<>(containerTopic);
-    deployCommands = new Recorder<>(deployTopic);
+    containerEvents = new TopicRecorder<>(containerTopic);
+    deployCommands = new TopicRecorder<>(deployTopic);
     closeAfter.add(containerEvents);
     closeAfter.add(deployCommands);
   }

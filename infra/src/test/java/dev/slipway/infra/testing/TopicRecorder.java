@@ -1,10 +1,9 @@
-package dev.slipway.reconciler.containers;
+package dev.slipway.infra.testing;
 
 import dev.slipway.infra.events.CloudEventCodec;
 import dev.slipway.infra.events.SlipwayEvent;
 import dev.slipway.infra.events.Topic;
 import dev.slipway.infra.kafka.KafkaClients;
-import dev.slipway.infra.testing.KafkaBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +12,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 
-/** Reads every event of a topic from the beginning, as any subscriber would, in order. */
-final class Recorder<T extends SlipwayEvent> implements AutoCloseable {
+/**
+ * Reads every event of a topic from the beginning in the background, as any subscriber would, and
+ * keeps them in order.
+ */
+public final class TopicRecorder<T extends SlipwayEvent> implements AutoCloseable {
 
   /** One record: its Kafka key and its event. */
-  record Received<T>(String key, T event) {}
+  public record Received<T>(String key, T event) {}
 
   private final Topic<T> topic;
   private final KafkaConsumer<String, byte[]> consumer;
@@ -25,7 +27,7 @@ final class Recorder<T extends SlipwayEvent> implements AutoCloseable {
   private final Thread poller;
   private volatile boolean closed;
 
-  Recorder(Topic<T> topic) {
+  public TopicRecorder(Topic<T> topic) {
     this.topic = topic;
     this.consumer =
         new KafkaConsumer<>(
@@ -49,12 +51,18 @@ final class Recorder<T extends SlipwayEvent> implements AutoCloseable {
     }
   }
 
-  List<Received<T>> all() {
+  /** Every record so far, with its key. */
+  public List<Received<T>> all() {
     return List.copyOf(received);
   }
 
+  /** Every event so far. */
+  public List<T> events() {
+    return received.stream().map(Received::event).toList();
+  }
+
   /** Events of one type, in order. */
-  <X extends T> List<X> of(Class<X> type) {
+  public <X extends T> List<X> of(Class<X> type) {
     List<X> matching = new ArrayList<>();
     for (Received<T> r : received) {
       if (type.isInstance(r.event())) {

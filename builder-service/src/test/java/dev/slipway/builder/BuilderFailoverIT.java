@@ -302,6 +302,7 @@ class BuilderFailoverIT {
             .atMost(DEADLINE)
             .until(() -> reader.terminal(buildId), e -> e != null);
     assertThat(verdict).as("verdict; log: %s", reader.texts(buildId)).isInstanceOf(type);
+    reader.awaitLastLine(buildId, verdict, DEADLINE);
     return type.cast(verdict);
   }
 

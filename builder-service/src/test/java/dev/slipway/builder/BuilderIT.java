@@ -585,6 +585,7 @@ class BuilderIT {
     assertThat(verdict)
         .as("verdict of %s; log: %s", buildId, reader.texts(buildId))
         .isInstanceOf(type);
+    reader.awaitLastLine(buildId, verdict, DEADLINE);
     return type.cast(verdict);
   }
 

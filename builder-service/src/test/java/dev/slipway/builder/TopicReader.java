@@ -1,6 +1,11 @@
 package dev.slipway.builder;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.slipway.infra.events.BuildEvent;
+import dev.slipway.infra.events.BuildEvent.BuildCancelled;
+import dev.slipway.infra.events.BuildEvent.BuildFailed;
+import dev.slipway.infra.events.BuildEvent.BuildSucceeded;
 import dev.slipway.infra.events.BuildLog;
 import dev.slipway.infra.events.BuildLog.BuildLogBatch;
 import dev.slipway.infra.events.CloudEvent;
@@ -103,6 +108,29 @@ final class TopicReader implements AutoCloseable {
   /** The build's verdict, once it is out. */
   BuildEvent terminal(String buildId) {
     return events(buildId).stream().filter(BuildEvent::terminal).findFirst().orElse(null);
+  }
+
+  /**
+   * Waits until this reader has the last log line {@code verdict} counts. The builder has every
+   * line acked before it publishes the verdict, but lines and verdict are on two topics, which this
+   * reader gets in no set order: the verdict can be here before the last lines are.
+   */
+  void awaitLastLine(String buildId, BuildEvent verdict, Duration deadline) {
+    Long last =
+        switch (verdict) {
+          case BuildSucceeded s -> s.logLines();
+          case BuildFailed f -> f.logLines();
+          case BuildCancelled c -> c.logLines();
+          default -> null;
+        };
+    if (last != null && last > 0) {
+      // Checked at once, so a caller timing the verdict is not held up when the lines are in.
+      await("log line " + last + " of " + buildId)
+          .atMost(deadline)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> lines(buildId).stream().anyMatch(l -> l.seq() == last));
+    }
   }
 
   /**

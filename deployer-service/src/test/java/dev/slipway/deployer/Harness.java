@@ -17,6 +17,7 @@ import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.kafka.EventPublisher;
 import dev.slipway.infra.kafka.TopicAdmin;
 import dev.slipway.infra.launcher.ServiceRunner;
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.redis.DeploymentHash;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
@@ -30,8 +31,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,9 +101,10 @@ final class Harness implements AutoCloseable {
   /** The environment a deployer of this installation runs with. */
   Map<String, String> env() throws IOException {
     Map<String, String> env = new HashMap<>();
-    lastHttpPort = freePort();
+    int[] ports = LoopbackPorts.free(2);
+    lastHttpPort = ports[0];
     env.put("SLIPWAY_HTTP_PORT", String.valueOf(lastHttpPort));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
+    env.put("SLIPWAY_EDGE_PORT", String.valueOf(ports[1]));
     env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
     env.put("SLIPWAY_KAFKA_PARTITIONS", "1");
     env.put("SLIPWAY_REDIS_URL", RedisServer.url());
@@ -307,12 +307,6 @@ final class Harness implements AutoCloseable {
       Request del = Request.cmd(Command.DEL);
       found.forEach(k -> del.arg(k.toString()));
       redis.send(del).await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.kafka.KafkaClients;
 import dev.slipway.infra.launcher.ServiceRunner;
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.KafkaBroker;
@@ -18,8 +19,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -157,8 +156,9 @@ final class GatewayFixture implements AutoCloseable {
   static Map<String, String> platformEnv(Path dataDir, String topicPrefix, String apiTokens)
       throws IOException {
     Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(freePort()));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
+    int[] ports = LoopbackPorts.free(2);
+    env.put("SLIPWAY_HTTP_PORT", String.valueOf(ports[0]));
+    env.put("SLIPWAY_EDGE_PORT", String.valueOf(ports[1]));
     env.put("SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
     env.put("SLIPWAY_REDIS_URL", RedisServer.url());
     env.put("SLIPWAY_DATA_DIR", dataDir.toString());
@@ -179,12 +179,6 @@ final class GatewayFixture implements AutoCloseable {
             Duration.ofSeconds(1),
             Duration.ofSeconds(2),
             Duration.ofSeconds(1));
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   @Override

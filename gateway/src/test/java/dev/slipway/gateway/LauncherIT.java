@@ -7,14 +7,13 @@ import dev.slipway.infra.config.SlipwayConfig;
 import dev.slipway.infra.launcher.ServiceContext;
 import dev.slipway.infra.launcher.ServiceModule;
 import dev.slipway.infra.launcher.ServiceRunner;
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.KafkaBroker;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,11 +46,12 @@ class LauncherIT {
 
   private static SlipwayConfig config(Path dataDir, String redisUrl) throws IOException {
     DockerEngine.require();
+    int[] ports = LoopbackPorts.free(2);
     return SlipwayConfig.from(
         new Env(
             Map.of(
-                "SLIPWAY_HTTP_PORT", String.valueOf(freePort()),
-                "SLIPWAY_EDGE_PORT", String.valueOf(freePort()),
+                "SLIPWAY_HTTP_PORT", String.valueOf(ports[0]),
+                "SLIPWAY_EDGE_PORT", String.valueOf(ports[1]),
                 "SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers(),
                 "SLIPWAY_REDIS_URL", redisUrl,
                 "SLIPWAY_DATA_DIR", dataDir.toString(),
@@ -103,11 +103,5 @@ class LauncherIT {
     return http.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

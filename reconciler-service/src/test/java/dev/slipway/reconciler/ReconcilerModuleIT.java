@@ -15,6 +15,7 @@ import dev.slipway.infra.events.Topic;
 import dev.slipway.infra.events.TopicSet;
 import dev.slipway.infra.kafka.KafkaClients;
 import dev.slipway.infra.launcher.ServiceRunner;
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.redis.ContainerHash;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.BusyboxImages;
@@ -24,9 +25,6 @@ import dev.slipway.infra.testing.RedisServer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,12 +51,13 @@ class ReconcilerModuleIT {
     String keyPrefix = RedisServer.randomKeyPrefix();
     String topicPrefix = "test-" + suffix + ".";
     Path dataDir = Files.createTempDirectory("slipway-reconciler-it");
+    int[] ports = LoopbackPorts.free(2);
     SlipwayConfig config =
         SlipwayConfig.from(
             new Env(
                 Map.of(
-                    "SLIPWAY_HTTP_PORT", String.valueOf(freePort()),
-                    "SLIPWAY_EDGE_PORT", String.valueOf(freePort()),
+                    "SLIPWAY_HTTP_PORT", String.valueOf(ports[0]),
+                    "SLIPWAY_EDGE_PORT", String.valueOf(ports[1]),
                     "SLIPWAY_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers(),
                     "SLIPWAY_REDIS_URL", RedisServer.url(),
                     "SLIPWAY_KEY_PREFIX", keyPrefix,
@@ -165,11 +164,5 @@ class ReconcilerModuleIT {
               });
     }
     return seen;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.slipway.infra.config.Env;
 import dev.slipway.infra.config.SlipwayConfig;
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.redis.RedisClients;
 import dev.slipway.infra.redis.RedisKeys;
 import dev.slipway.infra.testing.RedisPrefix;
@@ -27,9 +28,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,8 +63,9 @@ final class EdgeFixture implements AutoCloseable {
 
   EdgeFixture(EdgeConfig edgeConfig, String redisUrl) throws Exception {
     Map<String, String> env = new HashMap<>();
-    env.put("SLIPWAY_HTTP_PORT", String.valueOf(freePort()));
-    env.put("SLIPWAY_EDGE_PORT", String.valueOf(freePort()));
+    int[] ports = LoopbackPorts.free(2);
+    env.put("SLIPWAY_HTTP_PORT", String.valueOf(ports[0]));
+    env.put("SLIPWAY_EDGE_PORT", String.valueOf(ports[1]));
     env.put("SLIPWAY_DOMAIN", DOMAIN);
     env.put("SLIPWAY_REDIS_URL", redisUrl);
     env.put("SLIPWAY_KEY_PREFIX", RedisServer.randomKeyPrefix());
@@ -256,12 +255,6 @@ final class EdgeFixture implements AutoCloseable {
 
   static Buffer buffer(String s) {
     return Buffer.buffer(s);
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   @Override

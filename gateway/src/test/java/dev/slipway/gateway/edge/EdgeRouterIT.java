@@ -4,6 +4,7 @@ import static dev.slipway.gateway.edge.EdgeFixture.DEADLINE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.testing.RedisServer;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -175,7 +176,7 @@ class EdgeRouterIT {
     assertThat(unrouted.json().getString("detail")).contains("idle");
     assertThat(unrouted.json().getInteger("status")).isEqualTo(503);
 
-    Upstream closed = new Upstream("127.0.0.1", EdgeFixture.freePort());
+    Upstream closed = new Upstream("127.0.0.1", LoopbackPorts.free());
     fx.route("broken", closed);
     EdgeFixture.Reply refused = fx.get("broken.localhost", "/");
     assertThat(refused.status()).isEqualTo(502);

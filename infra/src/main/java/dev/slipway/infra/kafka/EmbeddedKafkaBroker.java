@@ -1,12 +1,11 @@
 package dev.slipway.infra.kafka;
 
+import dev.slipway.infra.net.LoopbackPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,8 +50,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   public static EmbeddedKafkaBroker start(Path dataDir, int port) {
     try {
       Files.createDirectories(dataDir);
-      int brokerPort = port == 0 ? freePort() : port;
-      int controllerPort = freePort();
+      int[] ports = LoopbackPorts.free(2);
+      int brokerPort = port == 0 ? ports[0] : port;
+      int controllerPort = ports[1];
       Path logDir = dataDir.resolve("kraft-logs");
       int cores = Runtime.getRuntime().availableProcessors();
       Properties props = new Properties();
@@ -161,11 +161,5 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   public void close() {
     server.shutdown();
     server.awaitShutdown();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }

@@ -5,6 +5,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Ports;
 import dev.slipway.infra.docker.Labels;
+import dev.slipway.infra.net.LoopbackPorts;
 import dev.slipway.infra.testing.BusyboxImages;
 import dev.slipway.infra.testing.DockerEngine;
 import dev.slipway.infra.testing.RedisServer;
@@ -92,7 +93,7 @@ public final class DeployBench {
     String v2 = BusyboxImages.randomTag();
     BusyboxImages.httpImage(v1, Map.of("up", "ok", "version", "v1", "page", "x".repeat(1024)));
     BusyboxImages.httpImage(v2, Map.of("up", "ok", "version", "v2", "page", "x".repeat(1024)));
-    edgePort = Platform.freePort();
+    edgePort = LoopbackPorts.free();
     Vertx vertx = Vertx.vertx();
     try {
       platform =

@@ -1,9 +1,8 @@
 package dev.slipway.infra.bench;
 
+import dev.slipway.infra.net.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,8 +42,9 @@ final class Platform implements AutoCloseable {
     if (classpath == null || classpath.isBlank()) {
       throw new IllegalStateException("run benchmarks through `infra/slipway bench <name>`");
     }
-    int httpPort = freePort();
-    int kafkaPort = freePort();
+    int[] ports = LoopbackPorts.free(3);
+    int httpPort = ports[0];
+    int kafkaPort = ports[1];
     Path dataDir = Files.createTempDirectory("slipway-bench");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -77,7 +77,7 @@ final class Platform implements AutoCloseable {
             "SLIPWAY_HTTP_PORT",
             String.valueOf(httpPort),
             "SLIPWAY_EDGE_PORT",
-            String.valueOf(freePort()),
+            String.valueOf(ports[2]),
             "SLIPWAY_EMBEDDED_KAFKA_PORT",
             String.valueOf(kafkaPort),
             "SLIPWAY_DATA_DIR",
@@ -199,12 +199,6 @@ final class Platform implements AutoCloseable {
     }
     try (var paths = Files.walk(dataDir)) {
       paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 }

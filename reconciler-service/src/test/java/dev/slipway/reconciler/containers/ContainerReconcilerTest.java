@@ -116,9 +116,15 @@ class ContainerReconcilerTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple("running", null),
             org.assertj.core.groups.Tuple.tuple("exited", "running"));
-    assertThat(store.feed)
-        .last()
-        .satisfies(f -> assertThat(f).containsEntry(ContainerHash.Feed.STATE, "exited"));
+    // The fake store appends the feed just after it puts the entry, on the reconciler's thread.
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () ->
+                assertThat(store.feed)
+                    .last()
+                    .satisfies(
+                        f -> assertThat(f).containsEntry(ContainerHash.Feed.STATE, "exited")));
   }
 
   @Test
@@ -160,7 +166,8 @@ class ContainerReconcilerTest {
 
     await().atMost(DEADLINE).until(() -> "exited".equals(state("c1")));
     await().atMost(DEADLINE).until(() -> engine.inspections("c1") == 3);
-    assertThat(store.entries.get("c1").lastEvent()).isEqualTo("stop");
+    // The third pass counts its inspection before it writes: wait for its write.
+    await().atMost(DEADLINE).until(() -> "stop".equals(store.entries.get("c1").lastEvent()));
     assertThat(sink.of(ContainerStateChanged.class))
         .extracting(ContainerStateChanged::state)
         .containsExactly("running", "exited");

@@ -8,94 +8,43 @@ import dev.slipway.infra.events.BuildEvent.BuildFailed;
 import dev.slipway.infra.events.BuildEvent.BuildSucceeded;
 import dev.slipway.infra.events.BuildLog;
 import dev.slipway.infra.events.BuildLog.BuildLogBatch;
-import dev.slipway.infra.events.CloudEvent;
-import dev.slipway.infra.events.CloudEventCodec;
 import dev.slipway.infra.events.LogLine;
 import dev.slipway.infra.events.Topic;
 import dev.slipway.infra.events.TopicSet;
-import dev.slipway.infra.kafka.KafkaClients;
 import dev.slipway.infra.testing.KafkaBroker;
+import dev.slipway.infra.testing.TopicRecorder;
+import dev.slipway.infra.testing.TopicRecorder.Received;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 
 /**
- * Reads what the builder publishes, as any other consumer would: a plain Kafka consumer on the
- * build event and log topics from the beginning, without a group.
+ * Reads what the builder publishes, as any other consumer would: the build event and log topics
+ * from the beginning, in the background.
  */
 final class TopicReader implements AutoCloseable {
 
-  private final TopicSet topics;
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final List<ConsumerRecord<String, byte[]>> records = new CopyOnWriteArrayList<>();
-  private final Thread poller;
-  private volatile boolean stop;
+  private final TopicRecorder<BuildEvent> events;
+  private final TopicRecorder<BuildLog> logs;
 
   TopicReader(TopicSet topics) {
-    this.topics = topics;
-    Map<String, Object> props =
-        new java.util.HashMap<>(
-            KafkaClients.consumer(
-                KafkaBroker.bootstrapServers(), "unused-" + UUID.randomUUID(), "test-reader"));
-    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    consumer = new KafkaConsumer<>(props);
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (Topic<?> topic : List.of(topics.buildEvents(), topics.buildLogs())) {
-      consumer
-          .partitionsFor(topic.name(), Duration.ofSeconds(10))
-          .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    }
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    poller = Thread.ofVirtual().name("test-topic-reader").start(this::poll);
-  }
-
-  private void poll() {
-    try {
-      while (!stop) {
-        consumer.poll(Duration.ofMillis(50)).forEach(records::add);
-      }
-    } catch (WakeupException e) {
-      // closing
-    } finally {
-      consumer.close();
-    }
+    events = new TopicRecorder<>(topics.buildEvents());
+    logs = new TopicRecorder<>(topics.buildLogs());
   }
 
   /** The build's events, in order. */
   List<BuildEvent> events(String buildId) {
-    return records.stream()
-        .filter(r -> r.topic().equals(topics.buildEvents().name()))
-        .filter(r -> buildId.equals(r.key()))
-        .map(r -> CloudEventCodec.decode(topics.buildEvents(), r).data())
-        .toList();
-  }
-
-  /** The build's events with their CloudEvents attributes. */
-  List<CloudEvent<BuildEvent>> cloudEvents(String buildId) {
-    return records.stream()
-        .filter(r -> r.topic().equals(topics.buildEvents().name()))
-        .filter(r -> buildId.equals(r.key()))
-        .map(r -> CloudEventCodec.decode(topics.buildEvents(), r))
-        .toList();
+    return events.all().stream().filter(r -> buildId.equals(r.key())).map(Received::event).toList();
   }
 
   /** The build's log lines, in the order they were published. */
   List<LogLine> lines(String buildId) {
     List<LogLine> lines = new ArrayList<>();
-    for (ConsumerRecord<String, byte[]> r : records) {
-      if (r.topic().equals(topics.buildLogs().name()) && buildId.equals(r.key())) {
-        BuildLog log = CloudEventCodec.decode(topics.buildLogs(), r).data();
-        lines.addAll(((BuildLogBatch) log).lines());
+    for (Received<BuildLog> r : logs.all()) {
+      if (buildId.equals(r.key()) && r.event() instanceof BuildLogBatch batch) {
+        lines.addAll(batch.lines());
       }
     }
     return lines;
@@ -156,12 +105,7 @@ final class TopicReader implements AutoCloseable {
 
   @Override
   public void close() {
-    stop = true;
-    consumer.wakeup();
-    try {
-      poller.join(Duration.ofSeconds(10));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    events.close();
+    logs.close();
   }
 }
